@@ -1,0 +1,61 @@
+# Every target runs in every module of the repository (each folder holding a
+# go.mod), with GOWORK=off so that each is built against its own
+# requirements. A module added later is covered without editing this file.
+
+SHELL := /bin/bash
+export GOWORK := off
+export GOTOOLCHAIN := local
+
+MODULES := $(shell find . -name go.mod -not -path './.git/*' -not -path '*/node_modules/*' -printf '%h\n' | sort)
+FUZZTIME ?= 10s
+ADDR ?= 127.0.0.1:8080
+
+.PHONY: all test unit fuzz leak-lint vet fmt-check bench run work tidy
+
+all: fmt-check vet test
+
+## test: race-enabled tests of every module, the leak-check lint, then each fuzz target briefly
+test: leak-lint unit fuzz
+
+unit:
+	@set -e; for m in $(MODULES); do \
+		echo "== go test $$m"; \
+		(cd $$m && go test -race -count=1 ./...); \
+	done
+
+fuzz:
+	@FUZZTIME=$(FUZZTIME) scripts/fuzz.sh $(MODULES)
+
+## leak-lint: every test package must check for leaked goroutines
+leak-lint:
+	@scripts/leak-lint.sh $(MODULES)
+
+vet:
+	@set -e; for m in $(MODULES); do \
+		echo "== go vet $$m"; \
+		(cd $$m && go vet ./...); \
+	done
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go') $$(git ls-files --others --exclude-standard '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi; echo "gofmt: clean"
+
+## bench: benchmarks of every module (the bench module regenerates BENCHMARKS.md)
+bench:
+	@set -e; for m in $(MODULES); do \
+		if [ -x $$m/run-bench.sh ]; then (cd $$m && ./run-bench.sh); \
+		else echo "== go test -bench $$m"; (cd $$m && go test -run '^$$' -bench . -benchmem ./...); fi; \
+	done
+
+## run: the demo server
+run:
+	go run ./internal/cmd/demo -addr $(ADDR)
+
+## work: a go.work over every module, for editors (git-ignored; the targets above never use it)
+work:
+	@rm -f go.work go.work.sum
+	GOWORK= go work init $(MODULES)
+	@echo "wrote go.work"
+
+tidy:
+	@set -e; for m in $(MODULES); do (cd $$m && go mod tidy); done

@@ -1,0 +1,51 @@
+package core
+
+import (
+	"context"
+	"time"
+)
+
+// Conn is the contract between a [Stream] and the framework that carries its
+// bytes. Adapters (net/http through [NewHTTPConn], and the gin, echo and hertz
+// modules) implement it; handler code rarely calls it directly.
+//
+// A Stream calls Conn's methods only while it holds its own lock, so an
+// implementation needs no locking of its own for those calls: SetHeader,
+// Start, Write, Flush and SetWriteDeadline are never called concurrently with
+// one another. Context may be called from any goroutine at any time.
+//
+// The expected order is SetHeader (any number of times), Start once, then
+// Write and Flush in any order. SetWriteDeadline may come at any point after
+// the Conn is created.
+type Conn interface {
+	// SetHeader sets a response header, replacing any earlier value. It has
+	// no effect after Start.
+	SetHeader(key, value string)
+
+	// Start commits the status line and the headers. It may buffer them
+	// until the first Flush. It is called once, before the first Write.
+	Start(status int) error
+
+	// Write appends body bytes. Like io.Writer, it returns a non-nil error
+	// when it writes fewer than len(p) bytes. Bytes may be held in the
+	// framework's buffers until Flush.
+	Write(p []byte) (int, error)
+
+	// Flush sends everything written so far to the client and reports any
+	// error on the way, such as a closed or reset connection or an expired
+	// write deadline. It never drops an error it was told about.
+	Flush() error
+
+	// SetWriteDeadline bounds how long the following writes and flushes may
+	// block; the zero time removes the bound, including one a server-wide
+	// write timeout set. An implementation that cannot do this returns an
+	// error matching errors.ErrUnsupported, and the Stream then writes
+	// without a deadline.
+	SetWriteDeadline(t time.Time) error
+
+	// Context returns a context that is done when the client disconnects or
+	// the handler that owns the Conn returns, whichever comes first. How
+	// quickly a disconnect is noticed depends on the framework: see the
+	// adapter's documentation.
+	Context() context.Context
+}

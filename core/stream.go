@@ -1,0 +1,468 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// retainLimit is the largest buffer a stream keeps between flushes; a larger
+// one, grown for a big message, is dropped so idle streams stay small.
+const retainLimit = 64 << 10
+
+// Work a timer asks of whoever holds the stream's lock.
+const (
+	pendingFlush uint32 = 1 << iota
+	pendingFinish
+)
+
+// Stream writes messages to one client through a [Conn]: buffering, the
+// flush policy, heartbeats, write deadlines, a maximum lifetime and the
+// registry's bookkeeping. Encoders (sse, ndjson, chunked) build on it.
+//
+// A Stream is safe for concurrent use: messages written from several
+// goroutines, and heartbeats, never interleave their bytes. It parks no
+// goroutine of its own: its timers are runtime timers whose callbacks never
+// wait for a stream that is busy writing, so one stuck client cannot delay
+// another's heartbeat.
+//
+// The handler that created a Stream must not return before it is done with
+// it, and should call [Stream.Close] to send what is still buffered.
+type Stream struct {
+	conn     Conn
+	reg      *Registry
+	status   int
+	policy   FlushPolicy
+	timeout  time.Duration
+	hb       time.Duration
+	hbMsg    func([]byte) []byte
+	farewell func([]byte, error) []byte
+
+	ctx      context.Context
+	cancel   context.CancelCauseFunc
+	stopDone func() bool
+	cleanup  sync.Once
+
+	closed  atomic.Bool
+	pending atomic.Uint32
+	cause   atomic.Pointer[error]
+	finish  atomic.Pointer[error]
+
+	hbTimer    *time.Timer
+	flushTimer *time.Timer
+	lifeTimer  *time.Timer
+
+	mu         sync.Mutex
+	buf        []byte
+	started    bool
+	armed      bool      // flushTimer is running
+	deadline   time.Time // the write deadline in force, zero for none
+	noDeadline bool      // the Conn cannot set deadlines
+	lastWrite  time.Time
+	unsent     int64 // messages buffered since the last flush
+}
+
+// New creates a Stream on c. It sets the Content-Type from opts and the
+// headers that keep proxies from buffering (Cache-Control: no-cache,
+// X-Accel-Buffering: no); the status line and headers go out with the first
+// flush. Nothing is written before then, so the caller can still set
+// headers on c.
+//
+// When opts.Registry refuses the stream (its limit is reached, or it is
+// shutting down), New answers the client with 503 Service Unavailable and a
+// Retry-After header, and returns an error matching [ErrTooManyStreams] or
+// [ErrShutdown].
+func New(c Conn, opts *Options) (*Stream, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	s := &Stream{
+		conn:     c,
+		reg:      o.Registry,
+		status:   o.Status,
+		policy:   o.Flush.normalized(),
+		timeout:  o.WriteTimeout,
+		farewell: o.Farewell,
+	}
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	if s.timeout == 0 {
+		s.timeout = DefaultWriteTimeout
+	}
+	if s.reg != nil {
+		if err := s.reg.admit(s); err != nil {
+			s.reg.reject(c, err)
+			return nil, err
+		}
+	}
+	if o.ContentType != "" {
+		c.SetHeader("Content-Type", o.ContentType)
+	}
+	c.SetHeader("Cache-Control", "no-cache")
+	c.SetHeader("X-Accel-Buffering", "no")
+
+	if s.timeout < 0 {
+		// No per-write bound, but the server's absolute WriteTimeout must
+		// not end the stream either.
+		if err := c.SetWriteDeadline(time.Time{}); err != nil {
+			s.noDeadline = true
+		}
+	}
+	s.ctx, s.cancel = context.WithCancelCause(c.Context())
+	s.lastWrite = time.Now()
+	if o.Heartbeat > 0 && o.HeartbeatMessage != nil {
+		s.hb, s.hbMsg = o.Heartbeat, o.HeartbeatMessage
+		s.hbTimer = time.AfterFunc(s.hb, s.heartbeatFired)
+	}
+	if s.policy.coalescing() {
+		s.flushTimer = time.AfterFunc(time.Hour, s.flushFired)
+		s.flushTimer.Stop()
+	}
+	if o.MaxLifetime > 0 {
+		d := o.MaxLifetime
+		if o.LifetimeJitter > 0 {
+			d -= rand.N(o.LifetimeJitter)
+		}
+		s.lifeTimer = time.AfterFunc(max(d, 0), func() { s.end(ErrLifetime) })
+	}
+	s.stopDone = context.AfterFunc(s.ctx, s.release)
+	return s, nil
+}
+
+// Write sends p as one message, under the flush policy. It does not retain
+// p. Write implements io.Writer, so fmt.Fprintf and json.Encoder can write a
+// message, although one call is then one message.
+func (s *Stream) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	if s.closed.Load() {
+		s.mu.Unlock()
+		return 0, s.closedErr()
+	}
+	var err error
+	if !s.policy.coalescing() || len(s.buf)+len(p) >= s.policy.MaxBytes {
+		// Nothing to wait for: write p straight through, without copying
+		// it into the buffer.
+		s.unsent++
+		err = s.flushLocked(p)
+	} else {
+		s.buf = append(s.buf, p...)
+		s.unsent++
+		s.scheduleLocked()
+	}
+	s.unlock()
+	if err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// Append adds one message that fn encodes by appending to dst, the
+// stream's own buffer, so that encoding costs no allocation or copy. If fn
+// returns an error, nothing of the message is kept and Append returns that
+// error; the stream stays open. fn runs with the stream's lock held and
+// must not call the stream.
+func (s *Stream) Append(fn func(dst []byte) ([]byte, error)) error {
+	s.mu.Lock()
+	if s.closed.Load() {
+		s.mu.Unlock()
+		return s.closedErr()
+	}
+	n := len(s.buf)
+	b, err := fn(s.buf)
+	if err != nil {
+		if len(b) >= n {
+			s.buf = b[:n]
+		}
+		s.mu.Unlock()
+		return err
+	}
+	s.buf = b
+	s.unsent++
+	if !s.policy.coalescing() || len(s.buf) >= s.policy.MaxBytes {
+		err = s.flushLocked(nil)
+	} else {
+		s.scheduleLocked()
+	}
+	s.unlock()
+	return err
+}
+
+// Flush sends everything buffered now, whatever the flush policy. On a
+// stream that has not sent anything yet, it sends the status line and
+// headers.
+func (s *Stream) Flush() error {
+	s.mu.Lock()
+	if s.closed.Load() {
+		s.mu.Unlock()
+		return s.closedErr()
+	}
+	err := s.flushLocked(nil)
+	s.unlock()
+	return err
+}
+
+// Close flushes what is buffered and ends the stream; the handler may then
+// return. It returns the error of that final flush, if any. Close is
+// idempotent: later calls, and calls on a stream that has already ended,
+// return nil.
+func (s *Stream) Close() error {
+	s.mu.Lock()
+	if s.closed.Load() {
+		s.mu.Unlock()
+		return nil
+	}
+	err := s.flushLocked(nil)
+	s.closeLocked(ErrClosed)
+	s.mu.Unlock()
+	return err
+}
+
+// Done returns a channel that is closed when the stream ends: closed,
+// failed, cut off by a deadline, shut down, past its lifetime, or because
+// the client disconnected or the handler returned.
+func (s *Stream) Done() <-chan struct{} { return s.ctx.Done() }
+
+// Context returns a context that is cancelled when the stream ends; its
+// cause is the same error as [Stream.Err]. Pass it to the producer so that
+// it stops when the client goes away.
+func (s *Stream) Context() context.Context { return s.ctx }
+
+// Err returns nil while the stream is open, and then why it ended: it
+// matches [ErrClosed], [ErrClientGone], [ErrWriteTimeout], [ErrShutdown],
+// [ErrLifetime], or wraps the write error that ended it.
+func (s *Stream) Err() error {
+	if s.ctx.Err() == nil {
+		return nil
+	}
+	if c := s.cause.Load(); c != nil {
+		return *c
+	}
+	return fmt.Errorf("%w: %w", ErrClientGone, context.Cause(s.ctx))
+}
+
+// Started reports whether the status line and headers have been sent.
+func (s *Stream) Started() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.started
+}
+
+func (s *Stream) closedErr() error {
+	if err := s.Err(); err != nil && !errors.Is(err, ErrClosed) {
+		return fmt.Errorf("%w: %w", ErrClosed, err)
+	}
+	return ErrClosed
+}
+
+// scheduleLocked starts the coalescing timer for a newly buffered message.
+func (s *Stream) scheduleLocked() {
+	if !s.armed {
+		s.armed = true
+		s.flushTimer.Reset(s.policy.MaxDelay)
+	}
+}
+
+// flushLocked writes the buffer and then extra, and flushes the Conn.
+func (s *Stream) flushLocked(extra []byte) error {
+	now := time.Now()
+	if err := s.renewDeadlineLocked(now); err != nil {
+		return s.failLocked(err, now)
+	}
+	if !s.started {
+		s.started = true
+		if err := s.conn.Start(s.status); err != nil {
+			return s.failLocked(err, now)
+		}
+	}
+	n := int64(len(s.buf) + len(extra))
+	if len(s.buf) > 0 {
+		if _, err := s.conn.Write(s.buf); err != nil {
+			return s.failLocked(err, now)
+		}
+		if cap(s.buf) > retainLimit {
+			s.buf = nil
+		} else {
+			s.buf = s.buf[:0]
+		}
+	}
+	if len(extra) > 0 {
+		if _, err := s.conn.Write(extra); err != nil {
+			return s.failLocked(err, now)
+		}
+	}
+	if err := s.conn.Flush(); err != nil {
+		return s.failLocked(err, time.Now())
+	}
+	if s.armed {
+		s.armed = false
+		s.flushTimer.Stop()
+	}
+	s.lastWrite = now
+	if s.reg != nil {
+		s.reg.sent(s.unsent, n)
+	}
+	s.unsent = 0
+	return nil
+}
+
+// renewDeadlineLocked moves the write deadline to now+timeout when less
+// than 7/8 of the timeout is left, so that most flushes skip the call.
+func (s *Stream) renewDeadlineLocked(now time.Time) error {
+	if s.timeout < 0 || s.noDeadline {
+		return nil
+	}
+	if !s.deadline.IsZero() && s.deadline.Sub(now) > s.timeout-s.timeout/8 {
+		return nil
+	}
+	d := now.Add(s.timeout)
+	if err := s.conn.SetWriteDeadline(d); err != nil {
+		if errors.Is(err, errors.ErrUnsupported) {
+			s.noDeadline = true
+			return nil
+		}
+		return err
+	}
+	s.deadline = d
+	return nil
+}
+
+// failLocked ends the stream after a failed write and returns the error to
+// report, classifying an expired deadline as [ErrWriteTimeout].
+func (s *Stream) failLocked(err error, at time.Time) error {
+	timedOut := errors.Is(err, os.ErrDeadlineExceeded) ||
+		(!s.deadline.IsZero() && !at.Before(s.deadline))
+	var out error
+	switch {
+	case timedOut:
+		out = fmt.Errorf("%w: %w", ErrWriteTimeout, err)
+		if s.reg != nil {
+			s.reg.slow.Add(1)
+		}
+	case s.conn.Context().Err() != nil:
+		// The client was already gone: an ordinary end, not an error.
+		out = fmt.Errorf("%w: %w", ErrClientGone, err)
+	default:
+		out = fmt.Errorf("core: write: %w", err)
+		if s.reg != nil {
+			s.reg.errs.Add(1)
+		}
+	}
+	s.closeLocked(out)
+	return out
+}
+
+// closeLocked marks the stream ended with cause and releases its resources.
+func (s *Stream) closeLocked(cause error) {
+	s.cause.CompareAndSwap(nil, &cause)
+	s.closed.Store(true)
+	s.cancel(cause)
+	s.release()
+}
+
+// release stops the timers and leaves the registry, once. It runs inline
+// when the stream closes itself and from a context callback when the client
+// disconnects or the handler returns.
+func (s *Stream) release() {
+	s.cleanup.Do(func() {
+		s.closed.Store(true)
+		s.stopDone()
+		for _, t := range []*time.Timer{s.hbTimer, s.flushTimer, s.lifeTimer} {
+			if t != nil {
+				t.Stop()
+			}
+		}
+		if s.reg != nil {
+			s.reg.leave(s)
+		}
+	})
+}
+
+// unlock runs work that timers left for the lock holder, then unlocks. A
+// timer that finds the lock taken never waits: it leaves a pending bit and
+// returns, and the holder picks the work up here.
+func (s *Stream) unlock() {
+	for {
+		if p := s.pending.Swap(0); p != 0 && !s.closed.Load() {
+			switch {
+			case p&pendingFinish != 0:
+				s.finishLocked(*s.finish.Load())
+			case p&pendingFlush != 0 && s.armed:
+				s.flushLocked(nil) //nolint:errcheck // the stream records it
+			}
+		}
+		s.mu.Unlock()
+		if s.pending.Load() == 0 || !s.mu.TryLock() {
+			return
+		}
+	}
+}
+
+func (s *Stream) flushFired() {
+	s.pending.Or(pendingFlush)
+	if s.mu.TryLock() {
+		s.unlock()
+	}
+}
+
+func (s *Stream) heartbeatFired() {
+	if s.closed.Load() {
+		return
+	}
+	if !s.mu.TryLock() {
+		// Someone is writing right now, so the stream is not idle.
+		s.hbTimer.Reset(s.hb)
+		return
+	}
+	if !s.closed.Load() {
+		if idle := time.Since(s.lastWrite); idle >= s.hb {
+			s.buf = s.hbMsg(s.buf)
+			s.flushLocked(nil) //nolint:errcheck // the stream records it
+		}
+		if !s.closed.Load() {
+			s.hbTimer.Reset(s.hb - time.Since(s.lastWrite))
+		}
+	}
+	s.unlock()
+}
+
+// end finishes the stream with its farewell, from a timer or the registry.
+func (s *Stream) end(cause error) {
+	s.finish.CompareAndSwap(nil, &cause)
+	s.pending.Or(pendingFinish)
+	if s.mu.TryLock() {
+		s.unlock()
+	}
+}
+
+func (s *Stream) finishLocked(cause error) {
+	if s.farewell != nil {
+		s.buf = s.farewell(s.buf, cause)
+	}
+	if err := s.flushLocked(nil); err != nil {
+		return
+	}
+	s.closeLocked(cause)
+}
+
+// abort ends the stream at once, without a farewell; the registry uses it
+// when a shutdown's context expires.
+func (s *Stream) abort(cause error) {
+	s.cause.CompareAndSwap(nil, &cause)
+	s.closed.Store(true)
+	s.cancel(cause)
+	s.release()
+}
+
+func retryAfter(d time.Duration) string {
+	secs := int64((d + time.Second - 1) / time.Second)
+	return strconv.FormatInt(max(secs, 1), 10)
+}

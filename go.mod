@@ -1,0 +1,3 @@
+module github.com/streamkit/streamkit
+
+go 1.26
