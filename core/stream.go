@@ -121,21 +121,33 @@ func New(c Conn, opts *Options) (*Stream, error) {
 	s.lastWrite = time.Now()
 	if o.Heartbeat > 0 && o.HeartbeatMessage != nil {
 		s.hb, s.hbMsg = o.Heartbeat, o.HeartbeatMessage
-		s.hbTimer = time.AfterFunc(s.hb, s.heartbeatFired)
+		s.hbTimer = idleTimer(s.heartbeatFired)
 	}
 	if s.policy.coalescing() {
-		s.flushTimer = time.AfterFunc(time.Hour, s.flushFired)
-		s.flushTimer.Stop()
+		s.flushTimer = idleTimer(s.flushFired)
 	}
 	if o.MaxLifetime > 0 {
 		d := o.MaxLifetime
 		if o.LifetimeJitter > 0 {
 			d -= rand.N(o.LifetimeJitter)
 		}
-		s.lifeTimer = time.AfterFunc(max(d, 0), func() { s.end(ErrLifetime) })
+		s.lifeTimer = idleTimer(func() { s.end(ErrLifetime) })
+		s.lifeTimer.Reset(max(d, 0))
+	}
+	if s.hbTimer != nil {
+		s.hbTimer.Reset(s.hb)
 	}
 	s.stopDone = context.AfterFunc(s.ctx, s.release)
 	return s, nil
+}
+
+// idleTimer returns a stopped timer that runs f once reset. Timers are
+// stored before they are armed: a Reset happens before the callback it
+// schedules, so the callback sees the stream fully built.
+func idleTimer(f func()) *time.Timer {
+	t := time.AfterFunc(time.Hour, f)
+	t.Stop()
+	return t
 }
 
 // Write sends p as one message, under the flush policy. It does not retain
@@ -143,7 +155,7 @@ func New(c Conn, opts *Options) (*Stream, error) {
 // message, although one call is then one message.
 func (s *Stream) Write(p []byte) (int, error) {
 	s.mu.Lock()
-	if s.closed.Load() {
+	if s.ended() {
 		s.mu.Unlock()
 		return 0, s.closedErr()
 	}
@@ -172,7 +184,7 @@ func (s *Stream) Write(p []byte) (int, error) {
 // must not call the stream.
 func (s *Stream) Append(fn func(dst []byte) ([]byte, error)) error {
 	s.mu.Lock()
-	if s.closed.Load() {
+	if s.ended() {
 		s.mu.Unlock()
 		return s.closedErr()
 	}
@@ -201,7 +213,7 @@ func (s *Stream) Append(fn func(dst []byte) ([]byte, error)) error {
 // headers.
 func (s *Stream) Flush() error {
 	s.mu.Lock()
-	if s.closed.Load() {
+	if s.ended() {
 		s.mu.Unlock()
 		return s.closedErr()
 	}
@@ -216,8 +228,9 @@ func (s *Stream) Flush() error {
 // return nil.
 func (s *Stream) Close() error {
 	s.mu.Lock()
-	if s.closed.Load() {
+	if s.ended() {
 		s.mu.Unlock()
+		s.release()
 		return nil
 	}
 	err := s.flushLocked(nil)
@@ -255,6 +268,10 @@ func (s *Stream) Started() bool {
 	defer s.mu.Unlock()
 	return s.started
 }
+
+// ended reports whether the stream is over, including the moment between
+// its context ending and the context callback releasing it.
+func (s *Stream) ended() bool { return s.closed.Load() || s.ctx.Err() != nil }
 
 func (s *Stream) closedErr() error {
 	if err := s.Err(); err != nil && !errors.Is(err, ErrClosed) {

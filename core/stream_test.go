@@ -1,0 +1,368 @@
+package core_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/core/streamtest"
+)
+
+func mustNew(t *testing.T, c core.Conn, o *core.Options) *core.Stream {
+	t.Helper()
+	s, err := core.New(c, o)
+	if err != nil {
+		t.Fatalf("core.New: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestFlushPolicies(t *testing.T) {
+	tests := []struct {
+		name        string
+		policy      core.FlushPolicy
+		msgs        []string
+		wantFlushes int // right after the writes, before any timer
+	}{
+		{"every message", core.FlushPolicy{}, []string{"a", "b", "c"}, 3},
+		{"coalesced under budget", core.Coalesce(100, time.Hour), []string{"a", "b", "c"}, 0},
+		{"coalesced budget reached", core.Coalesce(4, time.Hour), []string{"ab", "cd", "e"}, 1},
+		{"message larger than budget", core.Coalesce(4, time.Hour), []string{"abcdefgh"}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := streamtest.NewRecorder()
+			s := mustNew(t, rec, &core.Options{Flush: tt.policy})
+			for _, m := range tt.msgs {
+				if _, err := s.Write([]byte(m)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := rec.Flushes(); got != tt.wantFlushes {
+				t.Errorf("flushes = %d, want %d", got, tt.wantFlushes)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := rec.Flushed(), strings.Join(tt.msgs, ""); got != want {
+				t.Errorf("flushed %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestCoalesceDelay(t *testing.T) {
+	rec := streamtest.NewRecorder()
+	s := mustNew(t, rec, &core.Options{Flush: core.Coalesce(1<<20, 20*time.Millisecond)})
+	s.Write([]byte("x"))
+	s.Write([]byte("y"))
+	if rec.Flushes() != 0 {
+		t.Fatalf("flushed before the delay")
+	}
+	if !rec.WaitFlush(5 * time.Second) {
+		t.Fatal("the delay did not flush")
+	}
+	if got := rec.Flushed(); got != "xy" {
+		t.Errorf("flushed %q, want %q", got, "xy")
+	}
+	if got := rec.Flushes(); got != 1 {
+		t.Errorf("flushes = %d, want 1 for two messages", got)
+	}
+}
+
+func TestAppend(t *testing.T) {
+	rec := streamtest.NewRecorder()
+	s := mustNew(t, rec, &core.Options{Flush: core.Coalesce(1<<20, time.Hour)})
+	if err := s.Append(func(b []byte) ([]byte, error) { return append(b, "kept;"...), nil }); err != nil {
+		t.Fatal(err)
+	}
+	bad := errors.New("cannot encode")
+	err := s.Append(func(b []byte) ([]byte, error) { return append(b, "half-written"...), bad })
+	if !errors.Is(err, bad) {
+		t.Fatalf("Append error = %v, want %v", err, bad)
+	}
+	if err := s.Append(func(b []byte) ([]byte, error) { return nil, bad }); !errors.Is(err, bad) {
+		t.Fatalf("Append error = %v, want %v", err, bad)
+	}
+	s.Append(func(b []byte) ([]byte, error) { return append(b, "next;"...), nil })
+	if s.Err() != nil {
+		t.Errorf("an encoding error ended the stream: %v", s.Err())
+	}
+	s.Close()
+	if got := rec.Body(); got != "kept;next;" {
+		t.Errorf("body %q, want the failed message left out", got)
+	}
+}
+
+func TestHeadersAndLazyStart(t *testing.T) {
+	rec := streamtest.NewRecorder()
+	s := mustNew(t, rec, &core.Options{Status: 202, ContentType: "application/x-test"})
+	if s.Started() || rec.Status() != 0 {
+		t.Fatal("the stream started before its first flush")
+	}
+	rec.SetHeader("X-Late", "still in time")
+	s.Flush()
+	if !s.Started() || rec.Status() != 202 {
+		t.Fatalf("status = %d, started %v; want 202 after Flush", rec.Status(), s.Started())
+	}
+	h := rec.Header()
+	for k, v := range map[string]string{"Content-Type": "application/x-test", "Cache-Control": "no-cache", "X-Accel-Buffering": "no", "X-Late": "still in time"} {
+		if h.Get(k) != v {
+			t.Errorf("%s = %q, want %q", k, h.Get(k), v)
+		}
+	}
+}
+
+func TestHeartbeat(t *testing.T) {
+	rec := streamtest.NewRecorder()
+	s := mustNew(t, rec, &core.Options{
+		Heartbeat:        10 * time.Millisecond,
+		HeartbeatMessage: func(b []byte) []byte { return append(b, '.') },
+	})
+	s.Write([]byte("m"))
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.HasPrefix(rec.Flushed(), "m..") && time.Now().Before(deadline) {
+		rec.WaitFlush(time.Second)
+	}
+	if got := rec.Flushed(); !strings.HasPrefix(got, "m..") {
+		t.Errorf("flushed %q, want heartbeats after the message", got)
+	}
+}
+
+// A busy stream sends no heartbeats.
+func TestHeartbeatOnlyWhenIdle(t *testing.T) {
+	rec := streamtest.NewRecorder()
+	s := mustNew(t, rec, &core.Options{
+		Heartbeat:        40 * time.Millisecond,
+		HeartbeatMessage: func(b []byte) []byte { return append(b, '.') },
+	})
+	end := time.Now().Add(200 * time.Millisecond)
+	for time.Now().Before(end) {
+		s.Write([]byte("m"))
+		time.Sleep(5 * time.Millisecond)
+	}
+	s.Close()
+	if strings.Contains(rec.Body(), ".") {
+		t.Errorf("heartbeat sent while messages flowed every 5ms: %q", rec.Body())
+	}
+}
+
+func TestWriteDeadlines(t *testing.T) {
+	t.Run("default per-write deadline", func(t *testing.T) {
+		rec := streamtest.NewRecorder()
+		s := mustNew(t, rec, nil)
+		before := time.Now()
+		s.Write([]byte("m"))
+		d := rec.Deadline()
+		if d.Before(before.Add(core.DefaultWriteTimeout)) || d.After(time.Now().Add(core.DefaultWriteTimeout)) {
+			t.Errorf("deadline %v, want about now+%v", d, core.DefaultWriteTimeout)
+		}
+	})
+	t.Run("no bound clears the server's deadline", func(t *testing.T) {
+		rec := streamtest.NewRecorder()
+		rec.SetWriteDeadline(time.Now().Add(time.Second))
+		s := mustNew(t, rec, &core.Options{WriteTimeout: -1})
+		s.Write([]byte("m"))
+		if d := rec.Deadline(); !d.IsZero() {
+			t.Errorf("deadline %v, want cleared", d)
+		}
+	})
+}
+
+func TestWriteErrorEndsStream(t *testing.T) {
+	var reg core.Registry
+	rec := streamtest.NewRecorder()
+	s := mustNew(t, rec, &core.Options{Registry: &reg})
+	s.Write([]byte("ok"))
+	boom := errors.New("connection reset by peer")
+	rec.FailWrites(boom)
+	_, err := s.Write([]byte("lost"))
+	if !errors.Is(err, boom) {
+		t.Fatalf("Write = %v, want it to wrap %v", err, boom)
+	}
+	select {
+	case <-s.Done():
+	default:
+		t.Fatal("stream not done after a failed write")
+	}
+	if !errors.Is(s.Err(), boom) {
+		t.Errorf("Err = %v, want it to wrap %v", s.Err(), boom)
+	}
+	if _, err := s.Write([]byte("x")); !errors.Is(err, core.ErrClosed) || !errors.Is(err, boom) {
+		t.Errorf("later Write = %v, want ErrClosed wrapping the cause", err)
+	}
+	if got := reg.Stats(); got.Errors != 1 || got.Active != 0 {
+		t.Errorf("stats %+v, want 1 error and no active stream", got)
+	}
+}
+
+// A write that fails because the client already left is not an error.
+func TestWriteAfterDisconnect(t *testing.T) {
+	var reg core.Registry
+	rec := streamtest.NewRecorder()
+	s := mustNew(t, rec, &core.Options{Registry: &reg})
+	rec.Disconnect()
+	<-s.Done()
+	if !errors.Is(s.Err(), core.ErrClientGone) {
+		t.Errorf("Err = %v, want ErrClientGone", s.Err())
+	}
+	if _, err := s.Write([]byte("x")); !errors.Is(err, core.ErrClosed) {
+		t.Errorf("Write = %v, want ErrClosed", err)
+	}
+	waitStats(t, &reg, func(st core.Stats) bool { return st.Active == 0 })
+	if got := reg.Stats().Errors; got != 0 {
+		t.Errorf("Errors = %d, want 0 for a client that left", got)
+	}
+}
+
+func waitStats(t *testing.T, reg *core.Registry, ok func(core.Stats) bool) core.Stats {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st := reg.Stats()
+		if ok(st) {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stats never reached the expected state: %+v", st)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func TestMaxLifetime(t *testing.T) {
+	rec := streamtest.NewRecorder()
+	s := mustNew(t, rec, &core.Options{
+		MaxLifetime:    30 * time.Millisecond,
+		LifetimeJitter: 10 * time.Millisecond,
+		Farewell: func(b []byte, cause error) []byte {
+			return fmt.Appendf(b, "bye(%v)", errors.Is(cause, core.ErrLifetime))
+		},
+	})
+	s.Write([]byte("hi;"))
+	select {
+	case <-s.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stream outlived its lifetime")
+	}
+	if !errors.Is(s.Err(), core.ErrLifetime) {
+		t.Errorf("Err = %v, want ErrLifetime", s.Err())
+	}
+	if got := rec.Flushed(); got != "hi;bye(true)" {
+		t.Errorf("flushed %q, want the farewell last", got)
+	}
+}
+
+func TestCloseIdempotentAndConcurrent(t *testing.T) {
+	rec := streamtest.NewRecorder()
+	s := mustNew(t, rec, nil)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() { s.Close() })
+	}
+	wg.Wait()
+	if !errors.Is(s.Err(), core.ErrClosed) {
+		t.Errorf("Err = %v, want ErrClosed", s.Err())
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("Close again = %v, want nil", err)
+	}
+	if rec.Status() != 200 {
+		t.Errorf("a stream closed without messages sent status %d, want 200", rec.Status())
+	}
+}
+
+func TestRegistryRefusesWithRecorder(t *testing.T) {
+	reg := &core.Registry{Limit: 1}
+	first := mustNew(t, streamtest.NewRecorder(), &core.Options{Registry: reg})
+	rec := streamtest.NewRecorder()
+	if _, err := core.New(rec, &core.Options{Registry: reg, ContentType: "text/event-stream"}); !errors.Is(err, core.ErrTooManyStreams) {
+		t.Fatalf("New past the limit = %v, want ErrTooManyStreams", err)
+	}
+	if rec.Status() != 503 || rec.Header().Get("Retry-After") != "5" || rec.Header().Get("Content-Type") != "text/plain; charset=utf-8" {
+		t.Errorf("refusal: status %d, headers %v", rec.Status(), rec.Header())
+	}
+	first.Close()
+	second, err := core.New(streamtest.NewRecorder(), &core.Options{Registry: reg})
+	if err != nil {
+		t.Fatalf("New after a slot freed: %v", err)
+	}
+	second.Close()
+	if got := reg.Stats().Total; got != 2 {
+		t.Errorf("Total = %d, want 2 (refusals not counted)", got)
+	}
+}
+
+func TestShutdownRefusesNewStreams(t *testing.T) {
+	var reg core.Registry
+	if err := reg.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rec := streamtest.NewRecorder()
+	if _, err := core.New(rec, &core.Options{Registry: &reg}); !errors.Is(err, core.ErrShutdown) {
+		t.Fatalf("New after Shutdown = %v, want ErrShutdown", err)
+	}
+	if rec.Status() != 503 {
+		t.Errorf("status %d, want 503", rec.Status())
+	}
+}
+
+// A stream whose writes are stuck cannot hold Shutdown past its context.
+func TestShutdownContextExpires(t *testing.T) {
+	reg := &core.Registry{ShutdownSpread: time.Millisecond}
+	stuck := &blockingConn{Recorder: streamtest.NewRecorder(), entered: make(chan struct{}), release: make(chan struct{})}
+	s := mustNew(t, stuck, &core.Options{Registry: reg, WriteTimeout: -1})
+	go s.Write([]byte("blocks"))
+	<-stuck.entered
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	err := reg.Shutdown(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Shutdown = %v, want DeadlineExceeded", err)
+	}
+	select {
+	case <-s.Done():
+	default:
+		t.Error("a stream outlived an expired shutdown")
+	}
+	if !errors.Is(s.Err(), core.ErrShutdown) {
+		t.Errorf("Err = %v, want ErrShutdown", s.Err())
+	}
+	close(stuck.release)
+}
+
+// blockingConn blocks its first Write until release is closed.
+type blockingConn struct {
+	*streamtest.Recorder
+	once    sync.Once
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b *blockingConn) Write(p []byte) (int, error) {
+	b.once.Do(func() { close(b.entered) })
+	<-b.release
+	return b.Recorder.Write(p)
+}
+
+// A stuck stream's lock never delays another stream's heartbeat: timers
+// never wait for a busy stream.
+func TestStuckStreamDoesNotDelayOthers(t *testing.T) {
+	stuck := &blockingConn{Recorder: streamtest.NewRecorder(), entered: make(chan struct{}), release: make(chan struct{})}
+	hb := func(b []byte) []byte { return append(b, '.') }
+	a := mustNew(t, stuck, &core.Options{WriteTimeout: -1, Heartbeat: 5 * time.Millisecond, HeartbeatMessage: hb, Flush: core.Coalesce(1<<20, time.Millisecond)})
+	go a.Write([]byte("blocks"))
+	<-stuck.entered
+	rec := streamtest.NewRecorder()
+	mustNew(t, rec, &core.Options{Heartbeat: 5 * time.Millisecond, HeartbeatMessage: hb})
+	if !rec.WaitFlush(5 * time.Second) {
+		t.Error("the healthy stream's heartbeat did not come while another stream was stuck")
+	}
+	close(stuck.release)
+}
