@@ -56,6 +56,11 @@ type Options struct {
 	// with the stream's lock held and must not call the stream.
 	Farewell func(dst []byte, cause error) []byte
 
+	// Preamble, when set, appends bytes that go out with the headers at
+	// the first flush, ahead of any message, and are not counted as a
+	// message: an SSE stream's initial retry hint, for one.
+	Preamble func(dst []byte) []byte
+
 	// Registry, when set, counts the stream, may refuse it (see
 	// [Registry.Limit]) and can shut it down.
 	Registry *Registry

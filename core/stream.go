@@ -33,8 +33,10 @@ const (
 // wait for a stream that is busy writing, so one stuck client cannot delay
 // another's heartbeat.
 //
-// The handler that created a Stream must not return before it is done with
-// it, and should call [Stream.Close] to send what is still buffered.
+// The handler that created a Stream must call [Stream.Close] before it
+// returns (defer it right after [New]): Close sends what is still buffered
+// and waits for a heartbeat or a timed flush that is writing at that moment,
+// which must not touch the response once the handler has returned.
 type Stream struct {
 	conn     Conn
 	reg      *Registry
@@ -122,6 +124,9 @@ func New(c Conn, opts *Options) (*Stream, error) {
 	if o.Heartbeat > 0 && o.HeartbeatMessage != nil {
 		s.hb, s.hbMsg = o.Heartbeat, o.HeartbeatMessage
 		s.hbTimer = idleTimer(s.heartbeatFired)
+	}
+	if o.Preamble != nil {
+		s.buf = o.Preamble(s.buf)
 	}
 	if s.policy.coalescing() {
 		s.flushTimer = idleTimer(s.flushFired)
@@ -292,32 +297,22 @@ func (s *Stream) scheduleLocked() {
 func (s *Stream) flushLocked(extra []byte) error {
 	now := time.Now()
 	if err := s.renewDeadlineLocked(now); err != nil {
-		return s.failLocked(err, now)
+		return s.failLocked(err)
 	}
 	if !s.started {
 		s.started = true
 		if err := s.conn.Start(s.status); err != nil {
-			return s.failLocked(err, now)
+			return s.failLocked(err)
 		}
 	}
 	n := int64(len(s.buf) + len(extra))
-	if len(s.buf) > 0 {
-		if _, err := s.conn.Write(s.buf); err != nil {
-			return s.failLocked(err, now)
-		}
-		if cap(s.buf) > retainLimit {
-			s.buf = nil
-		} else {
-			s.buf = s.buf[:0]
-		}
+	if err := s.sendLocked(extra); err != nil {
+		return s.failLocked(err)
 	}
-	if len(extra) > 0 {
-		if _, err := s.conn.Write(extra); err != nil {
-			return s.failLocked(err, now)
-		}
-	}
-	if err := s.conn.Flush(); err != nil {
-		return s.failLocked(err, time.Now())
+	if cap(s.buf) > retainLimit {
+		s.buf = nil
+	} else {
+		s.buf = s.buf[:0]
 	}
 	if s.armed {
 		s.armed = false
@@ -329,6 +324,29 @@ func (s *Stream) flushLocked(extra []byte) error {
 	}
 	s.unsent = 0
 	return nil
+}
+
+// sendLocked writes the buffer and extra to the Conn and flushes it. A Conn
+// that panics fails the stream instead of the server: net/http's HTTP/2
+// writer panics when it is used after its handler returned, which a handler
+// that returns without Close can bring about.
+func (s *Stream) sendLocked(extra []byte) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("core: connection panicked: %v", r)
+		}
+	}()
+	if len(s.buf) > 0 {
+		if _, err := s.conn.Write(s.buf); err != nil {
+			return err
+		}
+	}
+	if len(extra) > 0 {
+		if _, err := s.conn.Write(extra); err != nil {
+			return err
+		}
+	}
+	return s.conn.Flush()
 }
 
 // renewDeadlineLocked moves the write deadline to now+timeout when less
@@ -354,7 +372,8 @@ func (s *Stream) renewDeadlineLocked(now time.Time) error {
 
 // failLocked ends the stream after a failed write and returns the error to
 // report, classifying an expired deadline as [ErrWriteTimeout].
-func (s *Stream) failLocked(err error, at time.Time) error {
+func (s *Stream) failLocked(err error) error {
+	at := time.Now()
 	timedOut := errors.Is(err, os.ErrDeadlineExceeded) ||
 		(!s.deadline.IsZero() && !at.Before(s.deadline))
 	var out error
@@ -408,7 +427,7 @@ func (s *Stream) release() {
 // returns, and the holder picks the work up here.
 func (s *Stream) unlock() {
 	for {
-		if p := s.pending.Swap(0); p != 0 && !s.closed.Load() {
+		if p := s.pending.Swap(0); p != 0 && !s.ended() {
 			switch {
 			case p&pendingFinish != 0:
 				s.finishLocked(*s.finish.Load())
@@ -439,12 +458,12 @@ func (s *Stream) heartbeatFired() {
 		s.hbTimer.Reset(s.hb)
 		return
 	}
-	if !s.closed.Load() {
+	if !s.ended() {
 		if idle := time.Since(s.lastWrite); idle >= s.hb {
 			s.buf = s.hbMsg(s.buf)
 			s.flushLocked(nil) //nolint:errcheck // the stream records it
 		}
-		if !s.closed.Load() {
+		if !s.ended() {
 			s.hbTimer.Reset(s.hb - time.Since(s.lastWrite))
 		}
 	}

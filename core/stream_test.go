@@ -366,3 +366,35 @@ func TestStuckStreamDoesNotDelayOthers(t *testing.T) {
 	}
 	close(stuck.release)
 }
+
+func TestPreambleNotCounted(t *testing.T) {
+	var reg core.Registry
+	rec := streamtest.NewRecorder()
+	s := mustNew(t, rec, &core.Options{Registry: &reg, Preamble: func(b []byte) []byte { return append(b, "retry: 1000\n\n"...) }})
+	s.Flush()
+	if got := rec.Flushed(); got != "retry: 1000\n\n" {
+		t.Errorf("flushed %q, want the preamble with the headers", got)
+	}
+	s.Write([]byte("m"))
+	s.Close()
+	if st := reg.Stats(); st.Messages != 1 || st.Bytes != int64(len("retry: 1000\n\nm")) {
+		t.Errorf("stats %+v, want 1 message and the preamble's bytes counted", st)
+	}
+}
+
+// panicConn panics on Write, as net/http's HTTP/2 writer does once its
+// handler has returned.
+type panicConn struct{ *streamtest.Recorder }
+
+func (panicConn) Write([]byte) (int, error) { panic("Write called after Handler finished") }
+
+func TestPanickingConnFailsTheStream(t *testing.T) {
+	s := mustNew(t, panicConn{streamtest.NewRecorder()}, nil)
+	_, err := s.Write([]byte("m"))
+	if err == nil || !strings.Contains(err.Error(), "panicked") {
+		t.Fatalf("Write = %v, want an error reporting the panic", err)
+	}
+	if s.Err() == nil {
+		t.Error("stream still open after its connection panicked")
+	}
+}
