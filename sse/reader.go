@@ -1,0 +1,509 @@
+package sse
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"math"
+	"time"
+	"unicode/utf8"
+)
+
+// Errors a [Reader] returns for a stream that exceeds its bounds. Both end
+// the Reader: every later call returns the same error.
+var (
+	// ErrLineTooLong reports a line longer than
+	// [ReaderOptions.MaxLineLength].
+	ErrLineTooLong = errors.New("sse: line too long")
+
+	// ErrEventTooLarge reports an event whose data passed
+	// [ReaderOptions.MaxEventSize] before its blank line came.
+	ErrEventTooLarge = errors.New("sse: event too large")
+)
+
+// Defaults of [ReaderOptions].
+const (
+	DefaultMaxLineLength = 1 << 20
+	DefaultMaxEventSize  = 16 << 20
+)
+
+// Buffers past this size are released once they are empty, so that one big
+// event does not pin its memory for the life of the Reader.
+const (
+	initialReadSize = 4 << 10
+	keepBufferSize  = 64 << 10
+)
+
+// maxRetryMillis is the largest retry, in milliseconds, that fits a
+// time.Duration; larger values saturate.
+const maxRetryMillis = math.MaxInt64 / int64(time.Millisecond)
+
+var bom = []byte("\uFEFF")
+
+// ReaderOptions configures a [Reader]. The zero value, and a nil
+// *ReaderOptions, mean the defaults.
+type ReaderOptions struct {
+	// MaxLineLength bounds a line, in bytes, without its line break; a
+	// longer one fails with ErrLineTooLong. 0 means DefaultMaxLineLength
+	// (1 MiB). The Reader's buffer never grows much past it.
+	MaxLineLength int
+
+	// MaxEventSize bounds the data of one event, in bytes as decoded
+	// (line breaks included); more fails with ErrEventTooLarge. 0 means
+	// DefaultMaxEventSize (16 MiB). Together with MaxLineLength it bounds
+	// what a hostile stream can make the Reader hold.
+	MaxEventSize int
+
+	// LastEventID is the last event ID at the start of the stream: the ID
+	// the client sent in Last-Event-ID when it reconnected, so that events
+	// without an id field report it, as a browser's do.
+	LastEventID string
+
+	// OnComment, when set, is called with the text of each comment line,
+	// without the colon and one leading space. It runs on the goroutine
+	// calling Next. Heartbeats are empty comments.
+	OnComment func(text string)
+}
+
+// ParsedEvent is an event as a browser's EventSource dispatches it.
+type ParsedEvent struct {
+	// ID is the last event ID when the event was dispatched: set by the
+	// event's own id field, or kept from earlier events (or from
+	// ReaderOptions.LastEventID) when it had none. It is what a browser
+	// reports as lastEventId and sends back as Last-Event-ID.
+	ID string
+	// Type is the event name; "message" when the event set none.
+	Type string
+	// Data is the data lines joined by LF.
+	Data string
+	// Retry is the reconnection time set by a retry field of this event,
+	// 0 when it had none (a "retry: 0" is 0 too; Reader.Retry tells them
+	// apart).
+	Retry time.Duration
+	// IDSet reports whether the event had a valid id field of its own,
+	// possibly empty (which resets the ID).
+	IDSet bool
+}
+
+// Reader parses an event stream the way the HTML standard tells browsers
+// to: one leading byte order mark skipped; lines ended by CR, LF or CRLF;
+// input decoded as UTF-8 with U+FFFD for invalid bytes; comments and unknown
+// or miscapitalised fields ignored; one space after the colon stripped; a
+// line without a colon taken as a field name with an empty value; an id
+// containing NUL ignored; a retry of anything but ASCII digits ignored; an
+// event with no data line not dispatched; and an event left without its
+// blank line at the end of the stream discarded.
+//
+// Lines and events are bounded (see [ReaderOptions]), so a hostile upstream
+// cannot make it hold unbounded memory. A line ending in CR is returned at
+// once, without waiting to see whether an LF follows, so a live stream that
+// uses CR line ends is never delayed.
+//
+// A Reader is not safe for concurrent use. It reads from the underlying
+// reader only as far as the event it returns, plus what one Read call
+// delivered.
+type Reader struct {
+	src       io.Reader
+	maxLine   int
+	maxEvent  int
+	onComment func(string)
+
+	buf    []byte
+	r, w   int  // buf[r:w] is read but not yet parsed
+	lf     int  // index in buf of the next LF at or after r; stale when < r
+	lfScan int  // buf[...:lfScan] has been searched for LF
+	crScan int  // buf[...:crScan] has been searched for CR
+	skipLF bool // the last line ended in CR: an LF right after it is part of it
+	rerr   error
+	begun  bool // the first line, which may start with a BOM, has been read
+	err    error
+
+	data       []byte // data buffer
+	typ        []byte // event type buffer
+	lastType   string // typ as a string, kept to avoid an allocation per event
+	idBuf      string // last event ID buffer
+	lastID     string // last event ID string, as of the last dispatch
+	retry      time.Duration
+	retrySet   bool
+	blockID    bool
+	blockRetry time.Duration
+}
+
+// NewReader returns a Reader that parses the event stream read from r.
+func NewReader(r io.Reader, opts *ReaderOptions) *Reader {
+	var o ReaderOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.MaxLineLength <= 0 {
+		o.MaxLineLength = DefaultMaxLineLength
+	}
+	if o.MaxEventSize <= 0 {
+		o.MaxEventSize = DefaultMaxEventSize
+	}
+	return &Reader{
+		src:       r,
+		maxLine:   o.MaxLineLength,
+		maxEvent:  o.MaxEventSize,
+		onComment: o.OnComment,
+		lf:        -1,
+		idBuf:     o.LastEventID,
+		lastID:    o.LastEventID,
+	}
+}
+
+// Next returns the next dispatched event. At the end of the stream it
+// returns io.EOF; an event still missing its blank line then is discarded,
+// as browsers do. A read error is returned wrapped; [ErrLineTooLong] and
+// [ErrEventTooLarge] report a stream past the Reader's bounds. After any
+// error, Next keeps returning it.
+func (r *Reader) Next() (ParsedEvent, error) {
+	if r.err != nil {
+		return ParsedEvent{}, r.err
+	}
+	for {
+		line, err := r.readLine()
+		if err != nil {
+			r.fail(err)
+			return ParsedEvent{}, err
+		}
+		if !r.begun {
+			r.begun = true
+			line = bytes.TrimPrefix(line, bom)
+		}
+		if len(line) == 0 {
+			if ev, ok := r.dispatch(); ok {
+				return ev, nil
+			}
+			continue
+		}
+		if err := r.processLine(line); err != nil {
+			r.fail(err)
+			return ParsedEvent{}, err
+		}
+	}
+}
+
+// All returns an iterator over the remaining events. It ends at the end of
+// the stream; on any other error it yields a zero ParsedEvent with the error
+// once and ends. Breaking out of the loop leaves the Reader usable.
+func (r *Reader) All() iter.Seq2[ParsedEvent, error] {
+	return func(yield func(ParsedEvent, error) bool) {
+		for {
+			ev, err := r.Next()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				yield(ParsedEvent{}, err)
+				return
+			}
+			if !yield(ev, nil) {
+				return
+			}
+		}
+	}
+}
+
+// LastEventID returns the stream's last event ID as of the latest dispatch:
+// what a browser would send in Last-Event-ID if it reconnected now. An id
+// field of an event not yet dispatched does not count.
+func (r *Reader) LastEventID() string { return r.lastID }
+
+// Retry returns the reconnection time the stream last set with a valid
+// retry field, and whether it set one, in a dispatched event or not.
+func (r *Reader) Retry() (time.Duration, bool) { return r.retry, r.retrySet }
+
+func (r *Reader) fail(err error) {
+	r.err = err
+	r.buf, r.data, r.typ = nil, nil, nil
+	r.r, r.w = 0, 0
+}
+
+// processLine applies one non-empty line of an event.
+func (r *Reader) processLine(line []byte) error {
+	if line[0] == ':' {
+		if r.onComment != nil {
+			r.onComment(textString(trimSpace(line[1:])))
+		}
+		return nil
+	}
+	name, value := line, []byte(nil)
+	if i := bytes.IndexByte(line, ':'); i >= 0 {
+		name, value = line[:i], trimSpace(line[i+1:])
+	}
+	switch string(name) {
+	case "data":
+		r.data = append(appendText(r.data, value), '\n')
+		if len(r.data) > r.maxEvent {
+			return ErrEventTooLarge
+		}
+	case "event":
+		r.typ = appendText(r.typ[:0], value)
+	case "id":
+		if bytes.IndexByte(value, 0) >= 0 {
+			return nil
+		}
+		r.blockID = true
+		if string(value) != r.idBuf {
+			r.idBuf = textString(value)
+		}
+	case "retry":
+		if d, ok := parseRetry(value); ok {
+			r.retry, r.retrySet, r.blockRetry = d, true, d
+		}
+	}
+	return nil
+}
+
+// dispatch ends the current event at a blank line. It reports false, and
+// returns no event, when the data buffer is empty.
+func (r *Reader) dispatch() (ParsedEvent, bool) {
+	r.lastID = r.idBuf
+	var ev ParsedEvent
+	ok := len(r.data) > 0
+	if ok {
+		ev = ParsedEvent{
+			ID:    r.lastID,
+			Type:  "message",
+			Data:  string(r.data[:len(r.data)-1]),
+			Retry: r.blockRetry,
+			IDSet: r.blockID,
+		}
+		if len(r.typ) > 0 {
+			if string(r.typ) != r.lastType {
+				r.lastType = string(r.typ)
+			}
+			ev.Type = r.lastType
+		}
+	}
+	r.data, r.typ = reuse(r.data), reuse(r.typ)
+	r.blockID, r.blockRetry = false, 0
+	return ev, ok
+}
+
+// reuse empties b, dropping it if it has grown large.
+func reuse(b []byte) []byte {
+	if cap(b) > keepBufferSize {
+		return nil
+	}
+	return b[:0]
+}
+
+func trimSpace(b []byte) []byte {
+	if len(b) > 0 && b[0] == ' ' {
+		return b[1:]
+	}
+	return b
+}
+
+// parseRetry reads a retry value: ASCII digits only, in milliseconds,
+// saturating at the largest time.Duration.
+func parseRetry(b []byte) (time.Duration, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	var ms int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if ms <= maxRetryMillis {
+			ms = ms*10 + int64(c-'0')
+		}
+	}
+	if ms > maxRetryMillis {
+		return math.MaxInt64, true
+	}
+	return time.Duration(ms) * time.Millisecond, true
+}
+
+// readLine returns the next complete line without its line break. The slice
+// is valid until the next call. A last line without a line break is never
+// returned: at the end of the stream it is dropped with io.EOF.
+func (r *Reader) readLine() ([]byte, error) {
+	for {
+		if r.skipLF && r.r < r.w {
+			r.skipLF = false
+			if r.buf[r.r] == '\n' {
+				r.r++
+			}
+		}
+		if !r.skipLF {
+			// The buffer holds at most maxLine+1 bytes, so a line break
+			// found in it ends a line short enough, and a window without
+			// one that is already longer than maxLine is too long.
+			if i := r.lineEnd(); i >= 0 {
+				line := r.buf[r.r:i]
+				r.r = i + 1
+				if r.buf[i] == '\r' {
+					if r.r == r.w {
+						r.skipLF = true
+					} else if r.buf[r.r] == '\n' {
+						r.r++
+					}
+				}
+				return line, nil
+			}
+			if r.w-r.r > r.maxLine {
+				return nil, ErrLineTooLong
+			}
+		}
+		if err := r.fill(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// lineEnd returns the index of the CR or LF that ends the line starting at
+// r, or -1 when buf[r:w] holds neither. It remembers how far it searched
+// for each byte, so that each byte is searched once for each, however the
+// stream mixes its line breaks and however it is split into reads.
+func (r *Reader) lineEnd() int {
+	if r.lf < r.r {
+		from := max(r.r, r.lfScan)
+		if i := bytes.IndexByte(r.buf[from:r.w], '\n'); i >= 0 {
+			r.lf = from + i
+		} else {
+			r.lf, r.lfScan = -1, r.w
+		}
+	}
+	limit := r.w
+	if r.lf >= r.r {
+		limit = r.lf
+	}
+	from := max(r.r, r.crScan)
+	if i := bytes.IndexByte(r.buf[from:limit], '\r'); i >= 0 {
+		return from + i
+	}
+	r.crScan = limit
+	if r.lf >= r.r {
+		return r.lf
+	}
+	return -1
+}
+
+// fill reads more input after buf[r:w], making room first.
+func (r *Reader) fill() error {
+	if r.rerr != nil {
+		return r.rerr
+	}
+	switch {
+	case r.r == r.w:
+		// Nothing is pending: start over at the front, in a small buffer
+		// if a big line had grown it.
+		if len(r.buf) > keepBufferSize {
+			r.buf = nil
+		}
+		r.r, r.w, r.lf, r.lfScan, r.crScan = 0, 0, -1, 0, 0
+	case r.w == len(r.buf) && r.r > 0:
+		// fill runs when buf[r:w] holds no line break, so there is no
+		// known LF to move along.
+		n := copy(r.buf, r.buf[r.r:r.w])
+		r.lf = -1
+		r.lfScan = max(r.lfScan-r.r, 0)
+		r.crScan = max(r.crScan-r.r, 0)
+		r.r, r.w = 0, n
+	}
+	if r.buf == nil {
+		r.buf = make([]byte, min(initialReadSize, r.maxLine+1))
+	} else if r.w == len(r.buf) {
+		// A line longer than the buffer: grow, up to the longest line
+		// plus its line break.
+		nb := make([]byte, min(2*len(r.buf), r.maxLine+1))
+		copy(nb, r.buf[:r.w])
+		r.buf = nb
+	}
+	for range 100 {
+		n, err := r.src.Read(r.buf[r.w:])
+		if n < 0 || n > len(r.buf)-r.w {
+			r.rerr = errors.New("sse: read: invalid count from underlying reader")
+			return r.rerr
+		}
+		r.w += n
+		if err != nil {
+			if err == io.EOF {
+				r.rerr = io.EOF
+			} else {
+				r.rerr = fmt.Errorf("sse: read: %w", err)
+			}
+			if n > 0 {
+				return nil
+			}
+			return r.rerr
+		}
+		if n > 0 {
+			return nil
+		}
+	}
+	r.rerr = fmt.Errorf("sse: read: %w", io.ErrNoProgress)
+	return r.rerr
+}
+
+// appendText appends b decoded as UTF-8 the way browsers decode an event
+// stream: each maximal invalid sequence becomes one U+FFFD. Valid input,
+// the usual case, is appended as is.
+func appendText(dst, b []byte) []byte {
+	if utf8.Valid(b) {
+		return append(dst, b...)
+	}
+	for len(b) > 0 {
+		if b[0] < utf8.RuneSelf {
+			dst = append(dst, b[0])
+			b = b[1:]
+			continue
+		}
+		if c, size := utf8.DecodeRune(b); c != utf8.RuneError || size > 1 {
+			dst = append(dst, b[:size]...)
+			b = b[size:]
+			continue
+		}
+		dst = append(dst, "\uFFFD"...)
+		b = b[invalidPrefix(b):]
+	}
+	return dst
+}
+
+// textString returns b decoded as appendText does, as a string.
+func textString(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	return string(appendText(nil, b))
+}
+
+// invalidPrefix returns the length of the maximal invalid sequence at the
+// start of b, which does not begin with a valid character: the lead byte
+// and the continuation bytes that could still have completed it, as the
+// WHATWG UTF-8 decoder consumes them before reporting the error.
+func invalidPrefix(b []byte) int {
+	need, lo, hi := 0, byte(0x80), byte(0xBF)
+	switch c := b[0]; {
+	case c >= 0xC2 && c <= 0xDF:
+		need = 1
+	case c >= 0xE0 && c <= 0xEF:
+		need = 2
+		if c == 0xE0 {
+			lo = 0xA0
+		} else if c == 0xED {
+			hi = 0x9F
+		}
+	case c >= 0xF0 && c <= 0xF4:
+		need = 3
+		if c == 0xF0 {
+			lo = 0x90
+		} else if c == 0xF4 {
+			hi = 0x8F
+		}
+	default:
+		return 1
+	}
+	n := 1
+	for n <= need && n < len(b) && b[n] >= lo && b[n] <= hi {
+		n++
+		lo, hi = 0x80, 0xBF
+	}
+	return n
+}
