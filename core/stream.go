@@ -156,9 +156,12 @@ func idleTimer(f func()) *time.Timer {
 }
 
 // Write sends p as one message, under the flush policy. It does not retain
-// p. Write implements io.Writer, so fmt.Fprintf and json.Encoder can write a
+// p. An empty p is no message: Write does nothing and returns 0, nil. Write implements io.Writer, so fmt.Fprintf and json.Encoder can write a
 // message, although one call is then one message.
 func (s *Stream) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
 	s.mu.Lock()
 	if s.ended() {
 		s.mu.Unlock()
@@ -241,6 +244,39 @@ func (s *Stream) Close() error {
 	err := s.flushLocked(nil)
 	s.closeLocked(ErrClosed)
 	s.mu.Unlock()
+	return err
+}
+
+// CloseWith appends a last message with fn, flushes, and ends the stream,
+// atomically: nothing another goroutine writes can come after that message,
+// and no heartbeat either. An NDJSON stream ends with its end record this
+// way. If fn returns an error, nothing of the message is kept; the stream
+// is closed all the same and CloseWith returns fn's error. Like Close, it
+// returns nil on a stream that has already ended, without calling fn. fn
+// runs with the stream's lock held and must not call the stream.
+func (s *Stream) CloseWith(fn func(dst []byte) ([]byte, error)) error {
+	s.mu.Lock()
+	if s.ended() {
+		s.mu.Unlock()
+		s.release()
+		return nil
+	}
+	n := len(s.buf)
+	b, encErr := fn(s.buf)
+	if encErr != nil {
+		if len(b) >= n {
+			s.buf = b[:n]
+		}
+	} else {
+		s.buf = b
+		s.unsent++
+	}
+	err := s.flushLocked(nil)
+	s.closeLocked(ErrClosed)
+	s.mu.Unlock()
+	if encErr != nil {
+		return encErr
+	}
 	return err
 }
 

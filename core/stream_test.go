@@ -139,17 +139,19 @@ func TestHeartbeat(t *testing.T) {
 func TestHeartbeatOnlyWhenIdle(t *testing.T) {
 	rec := streamtest.NewRecorder()
 	s := mustNew(t, rec, &core.Options{
-		Heartbeat:        40 * time.Millisecond,
+		Heartbeat:        250 * time.Millisecond,
 		HeartbeatMessage: func(b []byte) []byte { return append(b, '.') },
 	})
-	end := time.Now().Add(200 * time.Millisecond)
+	// Writes far more often than the heartbeat interval, with room for a
+	// loaded machine's scheduling delays.
+	end := time.Now().Add(600 * time.Millisecond)
 	for time.Now().Before(end) {
 		s.Write([]byte("m"))
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(time.Millisecond)
 	}
 	s.Close()
 	if strings.Contains(rec.Body(), ".") {
-		t.Errorf("heartbeat sent while messages flowed every 5ms: %q", rec.Body())
+		t.Errorf("heartbeat sent while messages flowed: %q", rec.Body())
 	}
 }
 
@@ -396,5 +398,55 @@ func TestPanickingConnFailsTheStream(t *testing.T) {
 	}
 	if s.Err() == nil {
 		t.Error("stream still open after its connection panicked")
+	}
+}
+
+func TestCloseWith(t *testing.T) {
+	t.Run("last message then closed", func(t *testing.T) {
+		var reg core.Registry
+		rec := streamtest.NewRecorder()
+		s := mustNew(t, rec, &core.Options{Registry: &reg, Flush: core.Coalesce(1<<20, time.Hour)})
+		s.Write([]byte("a;"))
+		if err := s.CloseWith(func(b []byte) ([]byte, error) { return append(b, "end;"...), nil }); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Write([]byte("late;")); !errors.Is(err, core.ErrClosed) {
+			t.Errorf("Write after CloseWith = %v, want ErrClosed", err)
+		}
+		called := false
+		if err := s.CloseWith(func(b []byte) ([]byte, error) { called = true; return b, nil }); err != nil || called {
+			t.Errorf("second CloseWith = %v (fn called: %v), want nil without calling fn", err, called)
+		}
+		if got := rec.Flushed(); got != "a;end;" {
+			t.Errorf("flushed %q, want %q", got, "a;end;")
+		}
+		if st := reg.Stats(); st.Messages != 2 {
+			t.Errorf("Messages = %d, want 2", st.Messages)
+		}
+	})
+	t.Run("failed last message", func(t *testing.T) {
+		rec := streamtest.NewRecorder()
+		s := mustNew(t, rec, nil)
+		s.Write([]byte("a;"))
+		bad := errors.New("cannot encode")
+		if err := s.CloseWith(func(b []byte) ([]byte, error) { return append(b, "half"...), bad }); !errors.Is(err, bad) {
+			t.Errorf("CloseWith = %v, want %v", err, bad)
+		}
+		if got := rec.Flushed(); got != "a;" || s.Err() == nil {
+			t.Errorf("flushed %q, Err %v; want %q and a closed stream", got, s.Err(), "a;")
+		}
+	})
+}
+
+func TestEmptyWriteIsNoMessage(t *testing.T) {
+	var reg core.Registry
+	rec := streamtest.NewRecorder()
+	s := mustNew(t, rec, &core.Options{Registry: &reg})
+	if n, err := s.Write(nil); n != 0 || err != nil {
+		t.Errorf("Write(nil) = %d, %v", n, err)
+	}
+	s.Close()
+	if st := reg.Stats(); st.Messages != 0 || rec.Flushes() != 1 {
+		t.Errorf("Messages = %d, flushes = %d; want 0 and only Close's", st.Messages, rec.Flushes())
 	}
 }

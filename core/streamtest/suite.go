@@ -284,6 +284,26 @@ func (s *suite) disconnect(t *testing.T) {
 	if s.h.NoDisconnectSignal {
 		t.Skip("the harness says this Conn's context does not end on disconnect")
 	}
+	// A loaded machine can delay any single wake-up, so the budget must be
+	// met once in three tries; a Conn that does not signal fails all three.
+	var took []time.Duration
+	for range 3 {
+		d := s.disconnectOnce(t)
+		if d < 0 {
+			t.Fatalf("the stream did not notice the client leaving within 5s")
+		}
+		took = append(took, d)
+		if d <= DisconnectBudget {
+			t.Logf("disconnect noticed after %v", took)
+			return
+		}
+	}
+	t.Errorf("the stream noticed the client leaving after %v, want within %v", took, DisconnectBudget)
+}
+
+// disconnectOnce returns how long after the client closed its connection
+// the stream ended, or -1 if it did not within 5s.
+func (s *suite) disconnectOnce(t *testing.T) time.Duration {
 	closedAt := make(chan time.Time, 1)
 	elapsed := make(chan time.Duration, 1)
 	url, client := s.serve(t, ServerConfig{}, func(t *testing.T, c core.Conn) {
@@ -306,14 +326,7 @@ func (s *suite) disconnect(t *testing.T) {
 	readLine(t, bufio.NewReader(resp.Body))
 	closedAt <- time.Now()
 	resp.Body.Close()
-	switch d := <-elapsed; {
-	case d < 0:
-		t.Errorf("the stream did not notice the client leaving within 5s")
-	case d > DisconnectBudget:
-		t.Errorf("the stream noticed the client leaving after %v, want within %v", d, DisconnectBudget)
-	default:
-		t.Logf("disconnect noticed after %v", d)
-	}
+	return <-elapsed
 }
 
 func (s *suite) concurrentWriters(t *testing.T) {

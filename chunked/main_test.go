@@ -1,0 +1,127 @@
+package chunked_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/streamkit/streamkit/chunked"
+	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/internal/leakcheck"
+)
+
+func TestMain(m *testing.M) { leakcheck.Main(m) }
+
+// transports lists the live-socket setups the streaming tests run on.
+var transports = []struct {
+	name string
+	h2   bool
+}{
+	{"http1", false},
+	{"http2-tls", true},
+}
+
+// newServer starts a real server running h, over HTTP/1.1 or HTTP/2 with
+// TLS, and returns a client for it. Both are closed when the test ends.
+func newServer(t testing.TB, h2 bool, h http.HandlerFunc) (*httptest.Server, *http.Client) {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(h)
+	if h2 {
+		srv.EnableHTTP2 = true
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
+	client := srv.Client()
+	t.Cleanup(func() {
+		client.CloseIdleConnections()
+		srv.Close()
+	})
+	return srv, client
+}
+
+// streamHandler wraps fn, which gets a chunked stream opened with opts, as
+// a handler.
+func streamHandler(t testing.TB, opts *chunked.Options, fn func(s *chunked.Stream, r *http.Request)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, err := core.NewHTTPConn(w, r)
+		if err != nil {
+			t.Errorf("NewHTTPConn: %v", err)
+			return
+		}
+		s, err := chunked.NewStream(c, opts)
+		if err != nil {
+			t.Errorf("NewStream: %v", err)
+			return
+		}
+		defer s.Close()
+		fn(s, r)
+	}
+}
+
+// do sends req with a deadline bounding the whole exchange, so that a
+// stream that never arrives fails the test instead of hanging it.
+func do(t testing.TB, client *http.Client, req *http.Request) *http.Response {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(req.Context(), 60*time.Second)
+	t.Cleanup(cancel)
+	resp, err := client.Do(req.WithContext(ctx))
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+func get(t testing.TB, client *http.Client, url string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := do(t, client, req)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: status %d, want 200", url, resp.StatusCode)
+	}
+	return resp
+}
+
+// waitFor receives from ch, failing the test after a generous bound; it
+// detects hangs and is not a timing assertion.
+func waitFor[T any](t testing.TB, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
+		panic("unreachable")
+	}
+}
+
+// pattern is the content the tests stream: byte i is i % 251, as the demo
+// app's download route sends. table holds it from offset 0 long enough to
+// serve any 64 KiB window starting within the first period.
+var table = func() []byte {
+	b := make([]byte, 251+64<<10)
+	for i := range b {
+		b[i] = byte(i % 251)
+	}
+	return b
+}()
+
+// patternReader yields n bytes of the pattern, from offset off.
+type patternReader struct{ off, n int64 }
+
+func (r *patternReader) Read(p []byte) (int, error) {
+	if r.off >= r.n {
+		return 0, io.EOF
+	}
+	p = p[:min(int64(len(p)), r.n-r.off, 64<<10)]
+	copy(p, table[r.off%251:])
+	r.off += int64(len(p))
+	return len(p), nil
+}
