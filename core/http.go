@@ -21,29 +21,55 @@ type HTTPConn struct {
 // NewHTTPConn binds a response writer and its request to a [Conn].
 //
 // It finds how to flush by walking the writer's Unwrap() chain, as
-// http.ResponseController does, but once, here: at each layer it prefers
-// FlushError, which reports errors, over Flush, which drops them. A layer
-// that only has Flush still flushes, and its errors surface on the next
-// Write instead. When no layer can flush, NewHTTPConn returns an error
-// matching errors.ErrUnsupported and nothing has been written, so the handler
-// can still send an ordinary error response. This is the case under
+// http.ResponseController does, but once, here, and with one refinement.
+// The outermost layer that can flush is the one to flush through, since a
+// compressing wrapper holds bytes there; at that layer FlushError, which
+// reports errors, is preferred to Flush, which drops them. When the layer
+// only has Flush, the error is then read from the first FlushError beneath
+// it (through its Unwrap, or in the writer given to
+// [HTTPConn.WithBase]): the buffers are empty by then, so that costs no
+// write, and net/http's writers keep the error they met. A dead client is
+// thus reported by the flush that found it, wrappers or not.
+//
+// When no layer can flush, NewHTTPConn returns an error matching
+// errors.ErrUnsupported and nothing has been written, so the handler can
+// still send an ordinary error response. This is the case under
 // http.TimeoutHandler, whose writer buffers everything.
 //
 // Write deadlines are found the same way; a chain that hides them (a wrapper
 // without Unwrap) gives a Conn whose SetWriteDeadline returns
-// errors.ErrUnsupported.
+// errors.ErrUnsupported, unless [HTTPConn.WithBase] supplies them.
 //
 // Proxies may still buffer what a flush sends: [New] sets
 // X-Accel-Buffering: no for nginx, and other proxies need their own
 // configuration.
 func NewHTTPConn(w http.ResponseWriter, r *http.Request) (*HTTPConn, error) {
 	c := &HTTPConn{w: w, ctx: r.Context()}
-	c.flush = findFlush(w)
+	c.flush = findFlush(w, nil)
 	if c.flush == nil {
 		return nil, fmt.Errorf("core: response writer %T cannot flush: %w", w, errors.ErrUnsupported)
 	}
 	c.deadline = findDeadline(w)
 	return c, nil
+}
+
+// WithBase returns a Conn that writes and flushes through c's writer but
+// falls back on base, the same response's writer as it was before
+// middleware wrapped it, for what the wrappers hide: the write deadline,
+// and the error of a flush through a layer that only has Flush.
+// gin-contrib/gzip, for one, wraps the writer without Unwrap; an adapter's
+// middleware keeps the writer it saw, ahead of such wrappers, and hands it
+// here, so that the server's WriteTimeout can still be lifted and a dead
+// client still reported.
+func (c *HTTPConn) WithBase(base http.ResponseWriter) *HTTPConn {
+	cc := *c
+	if f := findFlush(c.w, base); f != nil {
+		cc.flush = f
+	}
+	if cc.deadline == nil {
+		cc.deadline = findDeadline(base)
+	}
+	return &cc
 }
 
 type flushErrorer interface{ FlushError() error }
@@ -52,12 +78,20 @@ type deadliner interface{ SetWriteDeadline(time.Time) error }
 
 type unwrapper interface{ Unwrap() http.ResponseWriter }
 
-func findFlush(w http.ResponseWriter) func() error {
+// findFlush returns how to flush w (see NewHTTPConn), or nil.
+func findFlush(w, base http.ResponseWriter) func() error {
 	for w != nil {
 		switch t := w.(type) {
 		case flushErrorer:
 			return t.FlushError
 		case http.Flusher:
+			below := base
+			if u, ok := w.(unwrapper); ok {
+				below = u.Unwrap()
+			}
+			if probe := findFlushError(below); probe != nil {
+				return func() error { t.Flush(); return probe() }
+			}
 			return func() error { t.Flush(); return nil }
 		case unwrapper:
 			w = t.Unwrap()
@@ -68,6 +102,23 @@ func findFlush(w http.ResponseWriter) func() error {
 	return nil
 }
 
+// findFlushError returns the first FlushError of w's Unwrap chain, or nil.
+func findFlushError(w http.ResponseWriter) func() error {
+	for w != nil {
+		if f, ok := w.(flushErrorer); ok {
+			return f.FlushError
+		}
+		u, ok := w.(unwrapper)
+		if !ok {
+			return nil
+		}
+		w = u.Unwrap()
+	}
+	return nil
+}
+
+// findDeadline returns the first SetWriteDeadline of w's Unwrap chain, or
+// nil.
 func findDeadline(w http.ResponseWriter) func(time.Time) error {
 	for w != nil {
 		switch t := w.(type) {
@@ -114,14 +165,3 @@ func (c *HTTPConn) SetWriteDeadline(t time.Time) error {
 // cancels when the client disconnects, when an HTTP/2 stream is reset, or
 // when the handler returns.
 func (c *HTTPConn) Context() context.Context { return c.ctx }
-
-// WithDeadlineControl returns a Conn that writes through c but sets write
-// deadlines through rc instead. Middleware that installs a wrapper without
-// Unwrap (gin-contrib/gzip, for one) hides the deadline from [NewHTTPConn];
-// capture http.NewResponseController(w) before that wrapper is installed and
-// hand it here, so the server's WriteTimeout can still be lifted.
-func (c *HTTPConn) WithDeadlineControl(rc *http.ResponseController) *HTTPConn {
-	cc := *c
-	cc.deadline = rc.SetWriteDeadline
-	return &cc
-}

@@ -224,17 +224,16 @@ func TestHTTP10Client(t *testing.T) {
 	}
 }
 
-// WithDeadlineControl lifts the server's WriteTimeout through a controller
-// captured before a wrapper that hides it.
-func TestWithDeadlineControl(t *testing.T) {
+// WithBase lifts the server's WriteTimeout through the writer as it was
+// before a wrapper that hides it.
+func TestWithBaseDeadline(t *testing.T) {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rc := http.NewResponseController(w)
 		c, err := core.NewHTTPConn(flushOnly{w}, r)
 		if err != nil {
 			t.Error(err)
 			return
 		}
-		st, _ := core.New(c.WithDeadlineControl(rc), nil)
+		st, _ := core.New(c.WithBase(w), nil)
 		defer st.Close()
 		for range 6 {
 			if _, err := st.Write([]byte("m\n")); err != nil {
@@ -289,4 +288,82 @@ func TestHTTP2ClientReset(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("stream did not end after the client reset it")
 	}
+}
+
+// fakeWriter is the innermost writer: it counts flushes and fails them with
+// err, as net/http's does once the client is gone.
+type fakeWriter struct {
+	http.ResponseWriter
+	flushes int
+	err     error
+}
+
+func (f *fakeWriter) FlushError() error { f.flushes++; return f.err }
+
+// compressor has only Flush, as gzip wrappers do; it may or may not Unwrap.
+type compressor struct {
+	inner   http.ResponseWriter
+	flushes int
+}
+
+func (c *compressor) Header() http.Header         { return c.inner.Header() }
+func (c *compressor) Write(p []byte) (int, error) { return c.inner.Write(p) }
+func (c *compressor) WriteHeader(int)             {}
+func (c *compressor) Flush() {
+	c.flushes++
+	c.inner.(http.Flusher).Flush()
+}
+
+type unwrappingCompressor struct{ *compressor }
+
+func (u unwrappingCompressor) Unwrap() http.ResponseWriter { return u.inner }
+
+// flushAdapter gives fakeWriter a plain Flush too, for compressor to call.
+type flushAdapter struct{ *fakeWriter }
+
+func (f flushAdapter) Flush()                      { f.FlushError() }
+func (f flushAdapter) Unwrap() http.ResponseWriter { return f.fakeWriter }
+
+func TestFlushErrorBeneathFlushOnlyLayer(t *testing.T) {
+	gone := errors.New("write: broken pipe")
+	r := httptest.NewRequest("GET", "/", nil)
+	tests := []struct {
+		name string
+		conn func(inner http.ResponseWriter) (*core.HTTPConn, error)
+	}{
+		{"through Unwrap", func(inner http.ResponseWriter) (*core.HTTPConn, error) {
+			return core.NewHTTPConn(unwrappingCompressor{&compressor{inner: inner}}, r)
+		}},
+		{"through WithBase", func(inner http.ResponseWriter) (*core.HTTPConn, error) {
+			c, err := core.NewHTTPConn(&compressor{inner: inner}, r)
+			if err != nil {
+				return nil, err
+			}
+			return c.WithBase(inner), nil
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fw := &fakeWriter{ResponseWriter: httptest.NewRecorder(), err: gone}
+			c, err := tt.conn(flushAdapter{fw})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Flush(); !errors.Is(err, gone) {
+				t.Errorf("Flush = %v, want the connection's error %v", err, gone)
+			}
+			if fw.flushes != 2 {
+				t.Errorf("inner flushes = %d, want 2 (the wrapper's, then the error probe)", fw.flushes)
+			}
+		})
+	}
+	t.Run("no FlushError anywhere", func(t *testing.T) {
+		c, err := core.NewHTTPConn(&compressor{inner: flushOnly{httptest.NewRecorder()}}, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Flush(); err != nil {
+			t.Errorf("Flush = %v, want nil: nothing can report", err)
+		}
+	})
 }

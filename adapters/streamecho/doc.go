@@ -1,0 +1,111 @@
+// Package streamecho streams Server-Sent Events, NDJSON and raw bodies from
+// echo (v4) handlers, on streamkit's core engine: flushes that report a dead
+// client and never panic, disconnects noticed at once, write deadlines that
+// survive the server's WriteTimeout, a registry that counts, caps and
+// gracefully shuts down streams, and panics that end a stream cleanly
+// instead of corrupting it.
+//
+// # Use
+//
+// Put [Middleware] on the stream routes, before compression middleware,
+// and call a helper in the handler:
+//
+//	reg := &core.Registry{Limit: 10_000}
+//	e := echo.New()
+//	streams := e.Group("", streamecho.Middleware(&streamecho.Config{Registry: reg}))
+//	streams.GET("/events", func(c echo.Context) error {
+//		s, err := streamecho.SSE(c, nil)
+//		if err != nil {
+//			return err // already answered (500, 503), or the client left
+//		}
+//		defer s.Close()
+//		for ev := range updates(s.Context(), streamecho.LastEventID(c)) {
+//			if err := s.Send(&ev); err != nil {
+//				return nil // the client left
+//			}
+//		}
+//		return nil
+//	})
+//	streams.GET("/topics/:topic", streamecho.HubTopic(h, "topic", nil))
+//
+// [SSE], [NDJSON] and [Chunked] hand a ready stream to the handler;
+// [SSESeq], [NDJSONSeq] and [NDJSONChan] build whole handlers from an
+// iterator or a channel; [HubTopic] serves a hub topic; [Upload] reads a
+// request body as it arrives, in constant memory. [Conn] is the binding
+// underneath the streams, for [core.New] or any encoder. When a stream
+// helper returns an error, it has answered the client (500 with the
+// reason, 503 from the registry) and the handler should return the error:
+// echo's error handler leaves an answered response alone, and logging
+// middleware sees it. [Upload] answers nothing: it returns an
+// *echo.HTTPError (413 or 400) for echo to answer, as [UploadError] does
+// for errors met while reading. The handler must not return before it is
+// done with its stream, and should Close it; under the middleware, a
+// stream left open is closed, and stops writing, when the handler returns.
+//
+// # How echo is driven
+//
+// The stream commits echo's response (Response.WriteHeader, which runs the
+// Before hooks and sets Committed) before its first flush, so an error the
+// handler returns once streaming began is dropped by echo's error handler,
+// not answered with a second status line. Bytes go through c.Response(),
+// so Size and the After hooks (which echo runs after every Write: keep them
+// cheap) see them. Flushes never call Response.Flush, which panics on a
+// writer that cannot flush and drops errors: the binding flushes the
+// writer beneath, reporting a dead client on the write that met it. Echo's
+// own c.Stream only copies a reader without flushing; do not use it for
+// events. Disconnects come from c.Request().Context().
+//
+// # Disconnects
+//
+// net/http cancels the request context when the client closes its
+// connection or resets an HTTP/2 stream; the stream is done within a
+// fraction of a millisecond on loopback (medians of 0.02 to 0.05 ms
+// measured on HTTP/1.1, h2c, HTTP/2 over TLS and through Gzip). One exception, from net/http: on a request with a body (a POST),
+// disconnects are noticed only once the body has been read to its end;
+// read or discard it before streaming. A client that vanishes without
+// closing its connection is found by the next write that times out: keep
+// heartbeats on.
+//
+// # Write deadlines and WriteTimeout
+//
+// Every write has a deadline (sse.Options.WriteTimeout and the like,
+// core.DefaultWriteTimeout by default), which also replaces the server's
+// absolute http.Server.WriteTimeout, so long streams are not cut by it.
+// echo's Response and Gzip writers expose the deadline through Unwrap; for
+// wrappers that hide it, the middleware captures the deadline control
+// before they are installed.
+//
+// # Compression
+//
+// echo's Gzip middleware flushes its compressor on every flush, so each
+// event reaches the client on its own, compressed; the connection's errors
+// are read beneath it. Streams always set their Content-Type (Gzip would
+// otherwise sniff it from the first bytes), and a stream that ends before
+// its first event still ends as a valid gzip body.
+//
+// # Timeouts, panics and non-streaming writers
+//
+// Keep echo's Timeout and ContextTimeout middleware off stream routes.
+// Timeout runs the handler behind http.TimeoutHandler, whose writer
+// buffers the whole response and cannot flush: the helpers then answer 500
+// with the reason (in plain text if the handler returns nil, through echo's
+// error handler if it returns the error) and [Conn] returns an error
+// matching errors.ErrUnsupported, before anything is written, instead of
+// the panic of Response.Flush. ContextTimeout cancels the request context
+// at its deadline, which ends the stream.
+//
+// Under [Middleware], a panic before the response was committed becomes a
+// 500 with a plain-text body; after the stream started, the stream just
+// ends cleanly (the status cannot change any more). Both are logged with
+// the stack, and the middleware returns nil.
+//
+// # Protocols and proxies
+//
+// HTTP/2 works as HTTP/1.1 does (no Connection header is sent on it).
+// An HTTP/1.0 client gets no chunked encoding: net/http sends a body that
+// ends when the connection closes, and flushes still arrive one by one.
+// A flush hands bytes to the connection; a proxy in between may still
+// buffer them. Streams send X-Accel-Buffering: no, which nginx honours;
+// other proxies need their own configuration, and heartbeats keep idle
+// streams from being timed out by them.
+package streamecho

@@ -1,0 +1,329 @@
+package streamecho_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/streamkit/streamkit/adapters/streamecho"
+	"github.com/streamkit/streamkit/chunked"
+	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/hub"
+	"github.com/streamkit/streamkit/ndjson"
+	"github.com/streamkit/streamkit/sse"
+)
+
+// serve runs one GET request through echo and returns the recorded
+// response.
+func serve(e *echo.Echo, target string, header ...string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodGet, target, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	return rec
+}
+
+// The middleware goes on the stream routes, before any compression
+// middleware; its registry counts and caps the streams.
+func ExampleMiddleware() {
+	reg := &core.Registry{Limit: 10_000}
+	e := echo.New()
+	events := e.Group("/events", streamecho.Middleware(&streamecho.Config{Registry: reg}))
+	events.GET("/hello", func(c echo.Context) error {
+		s, err := streamecho.SSE(c, nil)
+		if err != nil {
+			return err // already answered
+		}
+		defer s.Close()
+		return s.SendData("hello")
+	})
+
+	rec := serve(e, "/events/hello")
+	fmt.Print(rec.Body.String())
+	fmt.Println("streams:", reg.Stats().Total)
+	// Output:
+	// data: hello
+	//
+	// streams: 1
+}
+
+func ExampleSSE() {
+	e := echo.New()
+	e.Use(streamecho.Middleware(nil))
+	e.GET("/events", func(c echo.Context) error {
+		s, err := streamecho.SSE(c, &sse.Options{Retry: 2 * time.Second})
+		if err != nil {
+			return err // already answered: 500, 503, or the client left
+		}
+		defer s.Close()
+		for i := 1; i <= 2; i++ {
+			ev := sse.Event{ID: strconv.Itoa(i), Type: "tick", Data: fmt.Sprintf(`{"n":%d}`, i)}
+			if err := s.Send(&ev); err != nil {
+				return nil // the client left
+			}
+		}
+		return nil
+	})
+
+	rec := serve(e, "/events")
+	fmt.Println(rec.Header().Get("Content-Type"))
+	fmt.Print(rec.Body.String())
+	// Output:
+	// text/event-stream; charset=utf-8
+	// retry: 2000
+	//
+	// id: 1
+	// event: tick
+	// data: {"n":1}
+	//
+	// id: 2
+	// event: tick
+	// data: {"n":2}
+}
+
+func ExampleNDJSON() {
+	e := echo.New()
+	e.Use(streamecho.Middleware(nil))
+	e.GET("/records", func(c echo.Context) error {
+		s, err := streamecho.NDJSON(c, nil)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		for i := 1; i <= 3; i++ {
+			if err := s.Encode(map[string]int{"n": i}); err != nil {
+				return nil // the client left
+			}
+		}
+		return nil
+	})
+
+	rec := serve(e, "/records")
+	fmt.Println(rec.Header().Get("Content-Type"))
+	fmt.Print(rec.Body.String())
+	// Output:
+	// application/x-ndjson
+	// {"n":1}
+	// {"n":2}
+	// {"n":3}
+}
+
+// Conn hands echo's response to the core engine, for a stream of your own
+// format.
+func ExampleConn() {
+	e := echo.New()
+	e.Use(streamecho.Middleware(nil))
+	e.GET("/log", func(c echo.Context) error {
+		cn, err := streamecho.Conn(c)
+		if err != nil { // this writer cannot flush: answer normally
+			return echo.NewHTTPError(http.StatusInternalServerError, "streaming unsupported")
+		}
+		s, err := core.New(cn, &core.Options{ContentType: "text/plain; charset=utf-8"})
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		fmt.Fprintln(s, "line 1")
+		fmt.Fprintln(s, "line 2")
+		return nil
+	})
+
+	rec := serve(e, "/log")
+	fmt.Print(rec.Body.String())
+	// Output:
+	// line 1
+	// line 2
+}
+
+func ExampleLastEventID() {
+	e := echo.New()
+	e.GET("/events", func(c echo.Context) error {
+		fmt.Printf("%q\n", streamecho.LastEventID(c))
+		return nil
+	})
+	serve(e, "/events", "Last-Event-ID", "42")
+	serve(e, "/events?lastEventId=7")
+	serve(e, "/events")
+	// Output:
+	// "42"
+	// "7"
+	// ""
+}
+
+// SSESeq streams what an iterator yields; the function checks the request
+// first and may refuse it with an error for echo to answer.
+func ExampleSSESeq() {
+	type tick struct {
+		N int `json:"n"`
+	}
+	e := echo.New()
+	e.Use(streamecho.Middleware(nil))
+	e.GET("/ticks", streamecho.SSESeq(func(c echo.Context) (iter.Seq[tick], error) {
+		n := 2
+		if q := c.QueryParam("count"); q != "" {
+			var err error
+			if n, err = strconv.Atoi(q); err != nil || n < 0 {
+				return nil, echo.NewHTTPError(http.StatusBadRequest, "count must be a natural number")
+			}
+		}
+		ctx := c.Request().Context()
+		return func(yield func(tick) bool) {
+			for i := 1; i <= n && ctx.Err() == nil; i++ {
+				if !yield(tick{N: i}) {
+					return
+				}
+			}
+		}, nil
+	}, nil))
+
+	fmt.Print(serve(e, "/ticks").Body.String())
+	bad := serve(e, "/ticks?count=x")
+	fmt.Print(bad.Code, " ", bad.Body.String())
+	// Output:
+	// data: {"n":1}
+	//
+	// data: {"n":2}
+	//
+	// 400 {"message":"count must be a natural number"}
+}
+
+func ExampleNDJSONSeq() {
+	e := echo.New()
+	e.Use(streamecho.Middleware(nil))
+	e.GET("/users", streamecho.NDJSONSeq(func(c echo.Context) (iter.Seq[string], error) {
+		return func(yield func(string) bool) {
+			for _, name := range []string{"ada", "grace"} {
+				if !yield(name) {
+					return
+				}
+			}
+		}, nil
+	}, &ndjson.Options{Envelope: true}))
+
+	fmt.Print(serve(e, "/users").Body.String())
+	// Output:
+	// {"result":"ada"}
+	// {"result":"grace"}
+	// {"end":true}
+}
+
+func ExampleNDJSONChan() {
+	e := echo.New()
+	e.Use(streamecho.Middleware(nil))
+	e.GET("/jobs", streamecho.NDJSONChan(func(c echo.Context) (<-chan int, error) {
+		ch := make(chan int)
+		ctx := c.Request().Context()
+		go func() {
+			defer close(ch)
+			for i := 1; i <= 3; i++ {
+				select {
+				case ch <- i * i:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		return ch, nil
+	}, nil))
+
+	fmt.Print(serve(e, "/jobs").Body.String())
+	// Output:
+	// 1
+	// 4
+	// 9
+}
+
+// HubTopic serves a hub topic: the history after the client's
+// Last-Event-ID, then live events.
+func ExampleHubTopic() {
+	h := hub.New(nil)
+	defer h.Close()
+	e := echo.New()
+	e.Use(streamecho.Middleware(nil))
+	// A short lifetime ends this example's stream; real ones use hours.
+	e.GET("/topics/:topic", streamecho.HubTopic(h, "topic", &sse.Options{MaxLifetime: 50 * time.Millisecond}))
+
+	ctx := context.Background()
+	first, _ := h.Publish(ctx, "chat", hub.Message{Type: "msg", Data: "hi"})
+	h.Publish(ctx, "chat", hub.Message{Type: "msg", Data: "how are you?"})
+	h.Publish(ctx, "chat", hub.Message{Type: "msg", Data: "fine"})
+
+	rec := serve(e, "/topics/chat", "Last-Event-ID", first)
+	for ev, err := range sse.NewReader(rec.Body, nil).All() {
+		if err != nil {
+			break
+		}
+		fmt.Println(ev.Type, ev.Data)
+	}
+	fmt.Println(serve(e, "/topics/no%20spaces").Code)
+	// Output:
+	// msg how are you?
+	// msg fine
+	// 400
+}
+
+func ExampleChunked() {
+	e := echo.New()
+	e.Use(streamecho.Middleware(nil))
+	e.GET("/export.csv", func(c echo.Context) error {
+		s, err := streamecho.Chunked(c, &chunked.Options{ContentType: "text/csv"})
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		c.Response().Header().Set("Content-Disposition", `attachment; filename="export.csv"`)
+		_, err = chunked.Copy(s, strings.NewReader("id,name\n1,ada\n2,grace\n"), nil)
+		return err
+	})
+
+	rec := serve(e, "/export.csv")
+	fmt.Println(rec.Header().Get("Content-Type"), rec.Header().Get("Content-Disposition"))
+	fmt.Print(rec.Body.String())
+	// Output:
+	// text/csv attachment; filename="export.csv"
+	// id,name
+	// 1,ada
+	// 2,grace
+}
+
+func ExampleUpload() {
+	e := echo.New()
+	e.POST("/upload", func(c echo.Context) error {
+		u, err := streamecho.Upload(c, &chunked.UploadOptions{MaxBytes: 16})
+		if err != nil {
+			return err // an *echo.HTTPError: 413 or 400 with the reason
+		}
+		n, err := io.Copy(io.Discard, u)
+		if err != nil {
+			return streamecho.UploadError(err)
+		}
+		return c.String(http.StatusOK, fmt.Sprintf("got %d bytes", n))
+	})
+
+	for _, body := range []string{"hello", "far too long for the limit"} {
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/upload", strings.NewReader(body)))
+		fmt.Println(rec.Code, strings.TrimSpace(rec.Body.String()))
+	}
+	// Output:
+	// 200 got 5 bytes
+	// 413 {"message":"chunked: upload too large: Content-Length 26 is over the limit of 16 bytes"}
+}
+
+func ExampleUploadError() {
+	err := streamecho.UploadError(chunked.ErrTooLarge)
+	var he *echo.HTTPError
+	fmt.Println(errors.As(err, &he), he.Code, errors.Is(err, chunked.ErrTooLarge))
+	// Output: true 413 true
+}

@@ -1,0 +1,309 @@
+package streamgin
+
+import (
+	"errors"
+	"iter"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/streamkit/streamkit/chunked"
+	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/hub"
+	"github.com/streamkit/streamkit/ndjson"
+	"github.com/streamkit/streamkit/sse"
+)
+
+// start binds c, answering 500 with the reason when c.Writer cannot
+// stream.
+func start(c *gin.Context) (*conn, error) {
+	cn, err := newConn(c)
+	if err != nil {
+		plainError(c, http.StatusInternalServerError, err.Error())
+		return nil, err
+	}
+	return cn, nil
+}
+
+// SSE starts a Server-Sent Events stream on c with sse.NewStream, which
+// sends the headers at once. When opts names no registry, the one of
+// [Middleware]'s Config is used.
+//
+// On error the client has already been answered, and the handler should
+// just return: with 500 and a plain-text reason when c.Writer cannot flush
+// (the error matches errors.ErrUnsupported), with 503 and Retry-After when
+// the registry refuses the stream (core.ErrTooManyStreams,
+// core.ErrShutdown), or not at all when the client left before the headers
+// could be sent.
+//
+// Call it from the handler's goroutine; the handler must not return before
+// it is done with the stream, and should Close it. A flush hands the bytes
+// to the connection; a proxy in between may still buffer them (see the core
+// package).
+func SSE(c *gin.Context, opts *sse.Options) (*sse.Stream, error) {
+	cn, err := start(c)
+	if err != nil {
+		return nil, err
+	}
+	st := stateOf(c)
+	var o sse.Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Registry == nil {
+		o.Registry = st.registry()
+	}
+	s, err := sse.NewStream(cn, &o)
+	if err != nil {
+		return nil, err
+	}
+	if st != nil {
+		st.track(s.Core())
+	}
+	return s, nil
+}
+
+// NDJSON starts a stream of JSON records on c with ndjson.NewStream; the
+// headers go out with the first record or Flush. When opts names no
+// registry, the one of [Middleware]'s Config is used. Call it from the
+// handler's goroutine, and Close the stream before the handler returns.
+//
+// On error the client has already been answered, as for [SSE], except for
+// an unknown opts.Format, which is a programming error: nothing is sent
+// and the handler should answer it.
+func NDJSON(c *gin.Context, opts *ndjson.Options) (*ndjson.Stream, error) {
+	cn, err := start(c)
+	if err != nil {
+		return nil, err
+	}
+	st := stateOf(c)
+	var o ndjson.Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Registry == nil {
+		o.Registry = st.registry()
+	}
+	s, err := ndjson.NewStream(cn, &o)
+	if err != nil {
+		return nil, err
+	}
+	if st != nil {
+		st.track(s.Core())
+	}
+	return s, nil
+}
+
+// LastEventID returns the ID the client wants to resume after: the
+// Last-Event-ID header, else the lastEventId query parameter, else "".
+// Values no server could have sent are ignored; see sse.LastEventID. It
+// only reads the request, and may be called from any goroutine while the
+// handler runs.
+func LastEventID(c *gin.Context) string { return sse.LastEventIDFromRequest(c.Request) }
+
+// SSESeq returns a handler that streams the values of the sequence fn
+// returns as Server-Sent Events, then closes the stream. The handler is
+// safe for concurrent use; it calls fn once per request, on the request's
+// goroutine, and ranges over the sequence there.
+//
+// fn runs first, before anything is sent, so it can check the request: to
+// refuse it, answer it (c.String(http.StatusBadRequest, ...), or
+// c.Status(http.StatusNoContent) to stop a browser's EventSource) and
+// return a nil sequence, or return an error, which is recorded in c.Errors
+// (gin's Logger prints them) and, if fn did not answer, gets a plain 500. The sequence
+// should stop when c.Request.Context() is done; the handler stops asking
+// for values as soon as the client leaves.
+//
+// A value of type sse.Event or *sse.Event is sent as that event; any other
+// value is sent as an event whose data is its JSON (sse.SendJSON). An event
+// SSE cannot carry (sse.ErrInvalidField) ends the stream and is recorded
+// in c.Errors, as is any error that ends a stream of the handler
+// constructors other than the client leaving, a shutdown or a lifetime.
+func SSESeq[T any](fn func(c *gin.Context) (iter.Seq[T], error), opts *sse.Options) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		seq, err := fn(c)
+		if err != nil {
+			failed(c, err)
+			return
+		}
+		if seq == nil {
+			return
+		}
+		s, err := SSE(c, opts)
+		if err != nil {
+			return
+		}
+		defer s.Close()
+		done := s.Done()
+		for v := range seq {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if err := sendValue(s, v); err != nil {
+				if errors.Is(err, sse.ErrInvalidField) {
+					ended(c, err)
+				}
+				return
+			}
+		}
+	}
+}
+
+// sendValue sends v as an event: as is for an sse.Event, else as JSON.
+func sendValue[T any](s *sse.Stream, v T) error {
+	switch e := any(v).(type) {
+	case sse.Event:
+		return s.Send(&e)
+	case *sse.Event:
+		return s.Send(e)
+	}
+	return sse.SendJSON(s, nil, v)
+}
+
+// NDJSONSeq returns a handler that streams the values of the sequence fn
+// returns as JSON records (ndjson.Seq), then closes the stream; in envelope
+// mode the end record tells the client the stream is complete. fn is
+// called first and may refuse the request, as for [SSESeq].
+func NDJSONSeq[T any](fn func(c *gin.Context) (iter.Seq[T], error), opts *ndjson.Options) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		seq, err := fn(c)
+		if err != nil {
+			failed(c, err)
+			return
+		}
+		if seq == nil {
+			return
+		}
+		s, err := NDJSON(c, opts)
+		if err != nil {
+			return
+		}
+		defer s.Close()
+		ended(c, ndjson.Seq(s, seq))
+	}
+}
+
+// NDJSONChan returns a handler that streams the values received from the
+// channel fn returns as JSON records (ndjson.Chan) until it is closed or
+// the client leaves, then closes the stream. fn runs on the request's
+// goroutine and usually starts the producer goroutine, which owns and
+// closes the channel. The producer should stop when
+// c.Request.Context() is done: nothing reads the channel after that. fn is
+// called first and may refuse the request, as for [SSESeq].
+func NDJSONChan[T any](fn func(c *gin.Context) (<-chan T, error), opts *ndjson.Options) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ch, err := fn(c)
+		if err != nil {
+			failed(c, err)
+			return
+		}
+		if ch == nil {
+			return
+		}
+		s, err := NDJSON(c, opts)
+		if err != nil {
+			return
+		}
+		defer s.Close()
+		ended(c, ndjson.Chan(s, ch))
+	}
+}
+
+// HubTopic returns a handler that serves the topic named by the route
+// parameter topicParam as Server-Sent Events, with hub.Hub.ServeSSE: the
+// history after the client's Last-Event-ID (see [LastEventID]) or a resync
+// signal, then live events, until the client leaves or the stream is shut
+// down. A topic name the hub does not accept (hub.ValidTopic) gets 400 and
+// a plain-text reason before anything is streamed. The handler is safe for
+// concurrent use; each request does its work on its own goroutine (the
+// hub runs none per subscriber).
+//
+//	r.GET("/sse/topics/:topic", streamgin.HubTopic(h, "topic", nil))
+func HubTopic(h *hub.Hub, topicParam string, opts *sse.Options) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		topic := c.Param(topicParam)
+		if !hub.ValidTopic(topic) {
+			plainError(c, http.StatusBadRequest,
+				"streamgin: invalid topic name: use 1 to 64 ASCII letters, digits, '.', '_' or '-'")
+			return
+		}
+		s, err := SSE(c, opts)
+		if err != nil {
+			return
+		}
+		ended(c, h.ServeSSE(s, topic, LastEventID(c)))
+	}
+}
+
+// failed handles an error of a handler constructor's fn: recorded in
+// c.Errors, and answered with 500 unless fn answered.
+func failed(c *gin.Context, err error) {
+	c.Error(err) //nolint:errcheck // recorded for gin's logging middleware
+	plainError(c, http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError))
+}
+
+// ended records in c.Errors why a stream served by a handler constructor
+// ended, unless it is an ordinary end: the client left, the stream was
+// closed, shut down or past its lifetime.
+func ended(c *gin.Context, err error) {
+	if err == nil || errors.Is(err, core.ErrClientGone) || errors.Is(err, core.ErrShutdown) ||
+		errors.Is(err, core.ErrLifetime) || errors.Is(err, core.ErrClosed) {
+		return
+	}
+	c.Error(err) //nolint:errcheck // recorded for gin's logging middleware
+}
+
+// Chunked starts a raw streamed body on c with chunked.NewStream: what is
+// written reaches the client as it is written, with no Content-Length. The
+// headers go out with the first write or Flush, so the handler may still
+// set headers (Content-Disposition) after it. When opts names no registry,
+// the one of [Middleware]'s Config is used. On error the client has already
+// been answered, as for [SSE]. Call it from the handler's goroutine, and
+// Close the stream before the handler returns.
+func Chunked(c *gin.Context, opts *chunked.Options) (*chunked.Stream, error) {
+	cn, err := start(c)
+	if err != nil {
+		return nil, err
+	}
+	st := stateOf(c)
+	var o chunked.Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Registry == nil {
+		o.Registry = st.registry()
+	}
+	s, err := chunked.NewStream(cn, &o)
+	if err != nil {
+		return nil, err
+	}
+	if st != nil {
+		st.track(s.Core())
+	}
+	return s, nil
+}
+
+// Upload starts reading the request body of c as it arrives, in constant
+// memory, with chunked.ReadRequest (call it from the handler's goroutine,
+// which must read the Upload before it returns): the raw body, or the file part of a
+// multipart/form-data body. When the body is refused before reading (a
+// Content-Length over opts.MaxBytes, a multipart body without a file part
+// or one that cannot be parsed), Upload answers with chunked.StatusOf's
+// status (413 or 400) and a plain-text reason, records the error in
+// c.Errors and returns it; the handler should just return.
+//
+// Errors met later, while reading the returned Upload, are for the handler
+// to answer: c.String(chunked.StatusOf(err), err.Error()) fits them. Read
+// the body to its end before streaming a response: until then net/http
+// does not notice a client that leaves.
+func Upload(c *gin.Context, opts *chunked.UploadOptions) (*chunked.Upload, error) {
+	u, err := chunked.ReadRequest(c.Request, opts)
+	if err != nil {
+		c.Error(err) //nolint:errcheck // recorded for gin's logging middleware
+		plainError(c, chunked.StatusOf(err), err.Error())
+		return nil, err
+	}
+	return u, nil
+}
