@@ -35,6 +35,7 @@ type Registry struct {
 
 	mu       sync.Mutex
 	streams  map[*Stream]struct{}
+	building int // admitted streams that New has not finished
 	closing  bool
 	drained  chan struct{}
 	total    atomic.Int64
@@ -91,21 +92,47 @@ func (r *Registry) CountDropped(n int64) { r.dropped.Add(n) }
 // CountSlowDisconnect counts a client cut off for falling behind.
 func (r *Registry) CountSlowDisconnect() { r.slow.Add(1) }
 
-func (r *Registry) admit(s *Stream) error {
+// admit reserves a place for a stream that New is about to build, or
+// refuses it.
+func (r *Registry) admit() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closing {
 		return fmt.Errorf("core: stream refused: %w", ErrShutdown)
 	}
-	if r.Limit > 0 && len(r.streams) >= r.Limit {
-		return fmt.Errorf("core: stream refused: %d open: %w", len(r.streams), ErrTooManyStreams)
+	if open := len(r.streams) + r.building; r.Limit > 0 && open >= r.Limit {
+		return fmt.Errorf("core: stream refused: %d open: %w", open, ErrTooManyStreams)
+	}
+	r.building++
+	r.total.Add(1)
+	return nil
+}
+
+// enter turns the place admit reserved into the built stream s, visible to
+// Shutdown from now on. It reports false when shutdown began meanwhile: the
+// caller then ends s itself.
+func (r *Registry) enter(s *Stream) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.building--
+	if s.closed.Load() {
+		// The client left while the stream was built, and release has
+		// run (or will, and then finds nothing to delete).
+		r.checkDrainedLocked()
+		return true
 	}
 	if r.streams == nil {
 		r.streams = make(map[*Stream]struct{})
 	}
 	r.streams[s] = struct{}{}
-	r.total.Add(1)
-	return nil
+	return !r.closing
+}
+
+func (r *Registry) checkDrainedLocked() {
+	if r.closing && len(r.streams) == 0 && r.building == 0 && r.drained != nil {
+		close(r.drained)
+		r.drained = nil
+	}
 }
 
 // reject answers a refused stream's client; nothing has been written yet.
@@ -126,10 +153,7 @@ func (r *Registry) reject(c Conn, err error) {
 func (r *Registry) leave(s *Stream) {
 	r.mu.Lock()
 	delete(r.streams, s)
-	if r.closing && len(r.streams) == 0 && r.drained != nil {
-		close(r.drained)
-		r.drained = nil
-	}
+	r.checkDrainedLocked()
 	r.mu.Unlock()
 }
 
@@ -156,7 +180,7 @@ func (r *Registry) Shutdown(ctx context.Context) error {
 		open = append(open, s)
 	}
 	drained := make(chan struct{})
-	if len(open) == 0 {
+	if len(open) == 0 && r.building == 0 {
 		close(drained)
 	} else {
 		r.drained = drained

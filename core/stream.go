@@ -101,7 +101,7 @@ func New(c Conn, opts *Options) (*Stream, error) {
 		s.timeout = DefaultWriteTimeout
 	}
 	if s.reg != nil {
-		if err := s.reg.admit(s); err != nil {
+		if err := s.reg.admit(); err != nil {
 			s.reg.reject(c, err)
 			return nil, err
 		}
@@ -119,30 +119,41 @@ func New(c Conn, opts *Options) (*Stream, error) {
 			s.noDeadline = true
 		}
 	}
-	s.ctx, s.cancel = context.WithCancelCause(c.Context())
 	s.lastWrite = time.Now()
+	if o.Preamble != nil {
+		s.buf = o.Preamble(s.buf)
+	}
+	var lifetime time.Duration
+	if o.MaxLifetime > 0 {
+		lifetime = o.MaxLifetime
+		if o.LifetimeJitter > 0 {
+			lifetime -= rand.N(o.LifetimeJitter)
+		}
+		s.lifeTimer = idleTimer(func() { s.end(ErrLifetime) })
+	}
 	if o.Heartbeat > 0 && o.HeartbeatMessage != nil {
 		s.hb, s.hbMsg = o.Heartbeat, o.HeartbeatMessage
 		s.hbTimer = idleTimer(s.heartbeatFired)
 	}
-	if o.Preamble != nil {
-		s.buf = o.Preamble(s.buf)
-	}
 	if s.policy.coalescing() {
 		s.flushTimer = idleTimer(s.flushFired)
 	}
-	if o.MaxLifetime > 0 {
-		d := o.MaxLifetime
-		if o.LifetimeJitter > 0 {
-			d -= rand.N(o.LifetimeJitter)
-		}
-		s.lifeTimer = idleTimer(func() { s.end(ErrLifetime) })
-		s.lifeTimer.Reset(max(d, 0))
+
+	// Everything the context callback reads is set above: registering it
+	// happens before it runs. Everything after may be read by timers and
+	// the registry, which only see the stream from here on.
+	s.ctx, s.cancel = context.WithCancelCause(c.Context())
+	s.stopDone = context.AfterFunc(s.ctx, s.release)
+	if s.lifeTimer != nil {
+		s.lifeTimer.Reset(max(lifetime, 0))
 	}
 	if s.hbTimer != nil {
 		s.hbTimer.Reset(s.hb)
 	}
-	s.stopDone = context.AfterFunc(s.ctx, s.release)
+	if s.reg != nil && !s.reg.enter(s) {
+		// Shutdown began while the stream was being built.
+		s.end(ErrShutdown)
+	}
 	return s, nil
 }
 
@@ -436,17 +447,19 @@ func (s *Stream) failLocked(err error) error {
 func (s *Stream) closeLocked(cause error) {
 	s.cause.CompareAndSwap(nil, &cause)
 	s.closed.Store(true)
+	s.stopDone() // release runs here, not from a new goroutine
 	s.cancel(cause)
 	s.release()
 }
 
 // release stops the timers and leaves the registry, once. It runs inline
 // when the stream closes itself and from a context callback when the client
-// disconnects or the handler returns.
+// disconnects or the handler returns; the callback may run while New is
+// still building the stream, so release reads only what New set before
+// registering it.
 func (s *Stream) release() {
 	s.cleanup.Do(func() {
 		s.closed.Store(true)
-		s.stopDone()
 		for _, t := range []*time.Timer{s.hbTimer, s.flushTimer, s.lifeTimer} {
 			if t != nil {
 				t.Stop()
@@ -530,6 +543,7 @@ func (s *Stream) finishLocked(cause error) {
 func (s *Stream) abort(cause error) {
 	s.cause.CompareAndSwap(nil, &cause)
 	s.closed.Store(true)
+	s.stopDone()
 	s.cancel(cause)
 	s.release()
 }

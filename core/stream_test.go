@@ -450,3 +450,34 @@ func TestEmptyWriteIsNoMessage(t *testing.T) {
 		t.Errorf("Messages = %d, flushes = %d; want 0 and only Close's", st.Messages, rec.Flushes())
 	}
 }
+
+// A client that leaves while New builds the stream, and a shutdown that
+// begins meanwhile, must neither race nor leave the registry counting it.
+func TestNewRacesDisconnectAndShutdown(t *testing.T) {
+	for range 200 {
+		reg := &core.Registry{ShutdownSpread: time.Millisecond}
+		rec := streamtest.NewRecorder()
+		var wg sync.WaitGroup
+		wg.Go(rec.Disconnect)
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := reg.Shutdown(ctx); err != nil {
+				t.Errorf("Shutdown: %v", err)
+			}
+		})
+		s, err := core.New(rec, &core.Options{
+			Registry:         reg,
+			Heartbeat:        time.Microsecond,
+			HeartbeatMessage: func(b []byte) []byte { return append(b, '.') },
+		})
+		if err == nil {
+			<-s.Done()
+			s.Close()
+		}
+		wg.Wait()
+		if got := reg.Stats().Active; got != 0 {
+			t.Fatalf("Active = %d after every stream ended", got)
+		}
+	}
+}
