@@ -1,0 +1,553 @@
+package streamhertz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/cloudwego/hertz/pkg/app"
+	"github.com/cloudwego/hertz/pkg/network"
+	"github.com/cloudwego/hertz/pkg/protocol/consts"
+	"github.com/cloudwego/hertz/pkg/protocol/http1/resp"
+
+	"github.com/streamkit/streamkit/core"
+)
+
+// bindingKey is where [Conn] records its binding in the RequestContext, so
+// that [Middleware] finds it after the handler chain, even when something
+// reset the response and dropped the hijacked writer.
+const bindingKey = "github.com/streamkit/streamkit/adapters/streamhertz.binding"
+
+// finalWriteTimeout bounds the write that ends a stream (the last chunk and
+// the flush) when the stream never set a write deadline of its own.
+const finalWriteTimeout = core.DefaultWriteTimeout
+
+// noBound is how far ahead a "no deadline" request puts the connection's
+// write deadline. A far deadline rather than none: on netpoll it overrides
+// the server's per-flush WithWriteTimeout while the stream lasts, and
+// clearing it afterwards brings that timeout back for the next request on
+// the connection (see binding.SetWriteDeadline).
+const noBound = 100 * 365 * 24 * time.Hour
+
+var (
+	errReleased  = errors.New("streamhertz: the handler has returned; the response is finished")
+	errResetResp = errors.New("streamhertz: the response was reset after the stream was bound (AbortWithMsg or Response.Reset)")
+	errBound     = errors.New("streamhertz: a stream is already bound to this response")
+)
+
+// mode is how the body reaches the client, chosen by Start.
+type mode int
+
+const (
+	modeChunked  mode = iota + 1 // HTTP/1.1: Transfer-Encoding: chunked
+	modeClose                    // HTTP/1.0: raw bytes, ended by closing the connection
+	modeHeadOnly                 // HEAD, 1xx, 204, 304: the header and no body
+	modeInner                    // a hijack writer installed before the binding
+)
+
+// binding is the core.Conn for one hertz request. Its methods other than
+// Context run under the core.Stream's lock, but hertz calls the hijack
+// writer's Finalize from its own goroutine once the handler chain returns,
+// so the state below is guarded by mu all the same.
+type binding struct {
+	rc     *app.RequestContext
+	netc   network.Conn
+	out    network.Writer
+	hw     *hijack
+	ctx    context.Context
+	cancel context.CancelFunc
+	stop   func() bool // unregisters disconnected from hertz's context
+	http10 bool
+	head   bool
+
+	mu        sync.Mutex
+	started   bool              // Start was called
+	mode      mode              // set by Start
+	body      network.ExtWriter // the writer of modeChunked and modeInner
+	inner     network.ExtWriter // a hijack writer found at binding time
+	sentHead  bool              // the header is in the connection's buffer
+	err       error             // the first write or flush error; sticky
+	released  bool              // the handler chain returned
+	finalized bool
+	finalErr  error
+	deadline  time.Time // the write deadline in force; zero for none
+	span      time.Duration
+	touched   bool // SetWriteDeadline was called on the connection
+}
+
+// Conn binds a hertz request to a [core.Conn], for [core.New], sse.NewStream,
+// ndjson.NewStream or chunked.NewStream. Call it in the handler, with the
+// handler's own arguments: c, hertz's context, and ctx, the request.
+// Handlers usually call the helpers ([SSE], [NDJSON], [Chunked]) instead.
+//
+// Nothing is written until the stream starts: the status line and headers go
+// out with the first flush, through a writer that Conn installs on the
+// response as hertz's hijack writer. Writes and flushes go straight to the
+// connection and return its errors (hertz's own ctx.Write drops them). Until
+// the stream starts, the handler may still answer normally (ctx.String and
+// friends); once it has started, other writes to the response are refused,
+// so that nothing corrupts the stream's framing.
+//
+// HTTP/1.1 clients get a chunked body. HTTP/1.0 clients, which cannot read
+// chunked encoding, get the raw bytes with Connection: close, the body
+// ending when the connection closes. HEAD requests, and the statuses that
+// carry no body (1xx, 204, 304), get the header alone; a body write then
+// fails with an error matching http.ErrBodyNotAllowed.
+//
+// Conn returns an error matching errors.ErrUnsupported, having written
+// nothing, when the request cannot be streamed this way: a protocol other
+// than HTTP/1.0 and HTTP/1.1 (hertz-contrib/http2, for one), or a
+// connection the handler has hijacked. A hijack writer installed earlier
+// (by a compression middleware, say) is kept and written through. A second
+// Conn for the same request is refused with an ordinary error.
+//
+// The Conn's context derives from c and ends when the client disconnects or
+// when the handler chain returns, whichever comes first. hertz's c is
+// scoped to the connection, not the request, and signals a disconnect only
+// with server.WithSenseClientDisconnection(true); without it the context
+// ends only when the handler returns, and a departed client shows up as a
+// failed write (heartbeats bound how long that takes). The binding releases
+// itself when hertz finishes the response after the handler chain, and
+// [Middleware] releases it too: there is nothing for the caller to close
+// beyond the stream. After that, the Conn refuses every write, so a timer
+// that fires late cannot write into the connection's next response.
+//
+// Write deadlines are set on the connection (see the package overview for
+// how they behave on netpoll and on the standard transport) and cleared
+// when the response is finished, so a keep-alive connection's next request
+// is not bound by them.
+//
+// Call Conn from the handler's goroutine. The Conn is safe for concurrent
+// use, though a core.Stream serializes its calls anyway. The handler must
+// not return before it is done with the stream.
+func Conn(c context.Context, ctx *app.RequestContext) (core.Conn, error) {
+	b, err := bind(c, ctx)
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// streamable reports why ctx cannot be streamed, or nil when it can.
+func streamable(ctx *app.RequestContext) error {
+	if ctx == nil {
+		return fmt.Errorf("streamhertz: nil RequestContext: %w", errors.ErrUnsupported)
+	}
+	switch p := ctx.Request.Header.GetProtocol(); p {
+	case consts.HTTP11, consts.HTTP10:
+	default:
+		return fmt.Errorf("streamhertz: %q responses cannot be streamed through hertz's HTTP/1 writer: %w", p, errors.ErrUnsupported)
+	}
+	if ctx.Hijacked() {
+		return fmt.Errorf("streamhertz: the connection is hijacked: %w", errors.ErrUnsupported)
+	}
+	if ctx.GetConn() == nil || ctx.GetWriter() == nil {
+		return fmt.Errorf("streamhertz: the request has no connection to write to: %w", errors.ErrUnsupported)
+	}
+	return nil
+}
+
+func bind(c context.Context, ctx *app.RequestContext) (*binding, error) {
+	if err := streamable(ctx); err != nil {
+		return nil, err
+	}
+	if _, ok := ctx.Get(bindingKey); ok {
+		return nil, errBound
+	}
+	if c == nil {
+		c = context.Background()
+	}
+	b := &binding{
+		rc:     ctx,
+		netc:   ctx.GetConn(),
+		out:    ctx.GetWriter(),
+		http10: ctx.Request.Header.GetProtocol() == consts.HTTP10,
+		head:   ctx.IsHead(),
+	}
+	b.inner = ctx.Response.GetHijackWriter()
+	// The request's context carries c's values but is cancelled only under
+	// mu: on a disconnect by the callback below, and by release. So a
+	// cancellation is ordered after any Conn call in progress, and
+	// whatever the stream did before its last Conn call happens before its
+	// own context callbacks run. A plain context.WithCancel(c) would be
+	// cancelled straight from netpoll's goroutine.
+	b.ctx, b.cancel = context.WithCancel(context.WithoutCancel(c))
+	b.stop = context.AfterFunc(c, b.disconnected)
+	b.hw = &hijack{b: b}
+	ctx.Response.HijackWriter(b.hw)
+	ctx.Set(bindingKey, b)
+	return b, nil
+}
+
+// boundTo returns the binding of ctx, or nil.
+func boundTo(ctx *app.RequestContext) *binding {
+	v, ok := ctx.Get(bindingKey)
+	if !ok {
+		return nil
+	}
+	b, _ := v.(*binding)
+	return b
+}
+
+// SetHeader implements [core.Conn]: it sets a response header, replacing
+// earlier values. It has no effect once the header has been sent.
+func (b *binding) SetHeader(key, value string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.sentHead || b.released {
+		return
+	}
+	b.rc.Response.Header.Set(key, value)
+}
+
+// Start implements [core.Conn]: it records the status and chooses how the
+// body is framed. The header goes out with the first Write or Flush.
+func (b *binding) Start(status int) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.released {
+		return errReleased
+	}
+	if b.started {
+		return nil
+	}
+	if b.rc.Response.GetHijackWriter() != b.hw {
+		return errResetResp
+	}
+	b.started = true
+	b.rc.Response.SetStatusCode(status)
+	h := &b.rc.Response.Header
+	if b.rc.Request.Header.ConnectionClose() {
+		// hertz adds this after the handler, too late for a stream.
+		h.SetConnectionClose(true)
+	}
+	switch {
+	case b.head || status < 200 || status == http.StatusNoContent || status == http.StatusNotModified:
+		b.mode = modeHeadOnly
+		if b.http10 {
+			h.SetConnectionClose(true)
+		}
+	case b.inner != nil:
+		b.mode, b.body = modeInner, b.inner
+	case b.http10:
+		// No chunked encoding for HTTP/1.0: no length and no
+		// Transfer-Encoding, so the body runs until the connection closes.
+		b.mode = modeClose
+		h.Del(consts.HeaderTransferEncoding)
+		h.Del(consts.HeaderContentLength)
+		h.SetConnectionClose(true)
+	default:
+		b.mode = modeChunked
+		b.body = resp.NewChunkedBodyWriter(&b.rc.Response, b.out)
+	}
+	return nil
+}
+
+// Write implements [core.Conn]. The bytes are copied into the connection's
+// buffer; Flush sends them.
+func (b *binding) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.usableLocked(); err != nil {
+		return 0, err
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	var err error
+	switch b.mode {
+	case modeChunked, modeInner:
+		var n int
+		n, err = b.body.Write(p)
+		b.sentHead = true
+		if err == nil && n < len(p) {
+			err = fmt.Errorf("streamhertz: short write: %d of %d bytes", n, len(p))
+		}
+	case modeClose:
+		err = b.headerLocked()
+		if err == nil {
+			err = b.copyLocked(p)
+		}
+	case modeHeadOnly:
+		if err = b.headerLocked(); err == nil {
+			return 0, fmt.Errorf("streamhertz: %w", http.ErrBodyNotAllowed)
+		}
+	}
+	if err != nil {
+		return 0, b.failLocked("write", err)
+	}
+	return len(p), nil
+}
+
+// Flush implements [core.Conn]: it sends the header, if it is still
+// pending, and everything written, and returns the connection's error.
+func (b *binding) Flush() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.usableLocked(); err != nil {
+		return err
+	}
+	var err error
+	switch b.mode {
+	case modeChunked, modeInner:
+		if !b.sentHead {
+			// A zero-length write sends the header and no chunk.
+			_, err = b.body.Write(nil)
+			b.sentHead = true
+		}
+		if err == nil {
+			err = b.body.Flush()
+		}
+	default:
+		if err = b.headerLocked(); err == nil {
+			err = b.out.Flush()
+		}
+	}
+	if err != nil {
+		return b.failLocked("flush", err)
+	}
+	return nil
+}
+
+// SetWriteDeadline implements [core.Conn] through the connection's own
+// deadline, which is absolute on both of hertz's transports: net.Conn's on
+// the standard one, and on netpoll a deadline that overrides the server's
+// per-flush WithWriteTimeout while it is set. The zero time lifts every
+// bound, the server's included, for the rest of the response.
+func (b *binding) SetWriteDeadline(t time.Time) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.released {
+		return errReleased
+	}
+	at := t
+	if t.IsZero() {
+		at = time.Now().Add(noBound)
+	}
+	if err := b.netc.SetWriteDeadline(at); err != nil {
+		return fmt.Errorf("streamhertz: set write deadline: %w", err)
+	}
+	b.touched = true
+	b.deadline = t
+	if !t.IsZero() {
+		b.span = time.Until(t)
+	}
+	return nil
+}
+
+// Context implements [core.Conn]; see [Conn] for when it ends.
+func (b *binding) Context() context.Context { return b.ctx }
+
+func (b *binding) usableLocked() error {
+	switch {
+	case b.released:
+		return errReleased
+	case b.err != nil:
+		return b.err
+	case !b.started:
+		return errors.New("streamhertz: write before Start")
+	}
+	return nil
+}
+
+// headerLocked puts the header into the connection's buffer, once, for the
+// modes that write the body themselves.
+func (b *binding) headerLocked() error {
+	if b.sentHead {
+		return nil
+	}
+	b.sentHead = true
+	return resp.WriteHeader(&b.rc.Response.Header, b.out)
+}
+
+// copyLocked copies p into the connection's buffer. Copying, rather than
+// handing p over (WriteBinary keeps large slices until the flush), leaves
+// the caller free to reuse p at once.
+func (b *binding) copyLocked(p []byte) error {
+	buf, err := b.out.Malloc(len(p))
+	if err != nil {
+		return err
+	}
+	copy(buf, p)
+	return nil
+}
+
+// failLocked records the first error and marks an expired deadline as one,
+// whatever the transport called it: netpoll's write timeout is not
+// os.ErrDeadlineExceeded.
+func (b *binding) failLocked(op string, err error) error {
+	if !b.deadline.IsZero() && !time.Now().Before(b.deadline) && !errors.Is(err, os.ErrDeadlineExceeded) {
+		err = fmt.Errorf("streamhertz: %s: %w (%w)", op, err, os.ErrDeadlineExceeded)
+	} else {
+		err = fmt.Errorf("streamhertz: %s: %w", op, err)
+	}
+	b.err = err
+	return err
+}
+
+// release ends the Conn: its context is cancelled and every later call
+// fails. It runs when the handler chain returns, from Middleware and from
+// Finalize, whichever comes first, and waits for a write in progress.
+func (b *binding) release() {
+	b.mu.Lock()
+	b.releaseLocked()
+	b.mu.Unlock()
+}
+
+func (b *binding) releaseLocked() {
+	if !b.released {
+		b.released = true
+		b.cancel()
+		b.stop()
+	}
+}
+
+// disconnected runs when hertz's connection-scoped context ends: the client
+// left (with server.WithSenseClientDisconnection) or the connection closed.
+func (b *binding) disconnected() {
+	b.mu.Lock()
+	b.cancel()
+	b.mu.Unlock()
+}
+
+// abandon releases the Conn after a panic. It reports whether the stream had
+// already sent its header; if not, the stream is dropped and the response
+// is left for an ordinary answer.
+func (b *binding) abandon() (streaming bool) {
+	b.mu.Lock()
+	b.releaseLocked()
+	b.mu.Unlock()
+	return !b.unstart()
+}
+
+// unstart drops a stream that has not sent its header yet, so that the
+// response can carry an ordinary answer, and reports whether it could.
+func (b *binding) unstart() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.sentHead {
+		return false
+	}
+	b.started = false
+	return true
+}
+
+// keep puts the hijack writer back on a response that was reset after the
+// stream went out, so that hertz ends the stream instead of writing a
+// second response after it.
+func (b *binding) keep() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.sentHead && b.rc.Response.GetHijackWriter() != b.hw {
+		b.rc.Response.HijackWriter(b.hw)
+	}
+}
+
+// finalize ends the response; hertz calls it through the hijack writer
+// after the handler chain returns, before it reads the connection's next
+// request.
+func (b *binding) finalize() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.releaseLocked()
+	if b.finalized {
+		return b.finalErr
+	}
+	b.finalized = true
+	b.finalErr = b.finalizeLocked()
+	return b.finalErr
+}
+
+func (b *binding) finalizeLocked() error {
+	if !b.started {
+		// The stream never started: the handler answered normally (or not
+		// at all), so write that answer as hertz would have.
+		b.rc.Response.HijackWriter(nil)
+		return b.untouch(resp.Write(&b.rc.Response, b.out))
+	}
+	if b.err != nil {
+		// The connection failed mid-stream; hertz closes it on this error.
+		return b.err
+	}
+	// The last chunk gets a fresh bound: the stream's deadline may have
+	// passed while it sat idle.
+	span := b.span
+	if span <= 0 {
+		span = finalWriteTimeout
+	}
+	if err := b.netc.SetWriteDeadline(time.Now().Add(span)); err != nil {
+		return err
+	}
+	b.touched = true
+	var err error
+	switch b.mode {
+	case modeChunked, modeInner:
+		err = b.body.Finalize()
+	default:
+		if err = b.headerLocked(); err == nil {
+			err = b.out.Flush()
+		}
+	}
+	return b.untouch(err)
+}
+
+// untouch clears the write deadline the stream left on the connection,
+// which returns netpoll to the server's own WithWriteTimeout.
+func (b *binding) untouch(err error) error {
+	if b.touched {
+		b.touched = false
+		if derr := b.netc.SetWriteDeadline(time.Time{}); err == nil {
+			err = derr
+		}
+	}
+	return err
+}
+
+// hijack is the network.ExtWriter installed on the response. hertz writes
+// through it (ctx.Write, Response.AppendBody, Response.SetBody) and calls
+// Finalize after the handler chain. The stream itself writes through the
+// binding, never through here.
+type hijack struct{ b *binding }
+
+// Write takes hertz's body writes: into the ordinary body until the stream
+// starts, refused afterwards.
+func (h *hijack) Write(p []byte) (int, error) {
+	b := h.b
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.started {
+		return 0, errors.New("streamhertz: the response is streamed; write through the stream")
+	}
+	return b.rc.Response.BodyBuffer().Write(p)
+}
+
+// SetBody is what Response.SetBody calls on a hijack writer that has it.
+func (h *hijack) SetBody(p []byte) {
+	b := h.b
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.started {
+		return
+	}
+	b.rc.Response.BodyBuffer().Set(p) //nolint:errcheck // a bytes buffer
+}
+
+// Flush is ctx.Flush: a flush of the stream, if it has started.
+func (h *hijack) Flush() error {
+	b := h.b
+	b.mu.Lock()
+	started := b.started && !b.released
+	b.mu.Unlock()
+	if !started {
+		return nil
+	}
+	return b.Flush()
+}
+
+// Finalize implements network.ExtWriter; hertz calls it once the handler
+// chain has returned.
+func (h *hijack) Finalize() error { return h.b.finalize() }
