@@ -1,0 +1,60 @@
+// Package hub fans events out to the subscribers of named topics, with a
+// bounded history per topic so that clients resume after a reconnect, and
+// with slow subscribers kept from holding anyone back.
+//
+// # Publishing and subscribing
+//
+// A [Hub] is created once and shared. [Hub.Publish] sends a [Message] (an
+// event type and data) to a topic and returns the event ID the hub gave it.
+// [Hub.ServeSSE] serves a topic on an [sse.Stream] from a handler, end to
+// end; [Hub.Subscribe] returns a [Subscription] to read events some other
+// way. Topic names are 1 to 64 ASCII letters, digits, '.', '_' and '-'
+// ([ValidTopic]); anything else fails with [ErrInvalidTopic], which handlers
+// answer with 400.
+//
+// # IDs, history and resync
+//
+// Event IDs are "<epoch>-<offset>" (see [Position]): the offset counts the
+// topic's events, and the epoch changes whenever a history is lost, such as
+// when a process with the in-memory backend restarts. Each topic keeps its
+// last events within [History] bounds (count, bytes, age). A subscriber that
+// comes back with a Last-Event-ID still in the history gets exactly the
+// events after it, then the live ones: no gap, no duplicate. Otherwise it
+// first gets a resync signal, an event of type "resync" (see
+// [Options.ResyncEvent]) whose data is
+//
+//	{"reason":"evicted","last_id":"<the ID after which events follow>"}
+//
+// and then the live events, so a client is never left silently missing
+// events: on a resync it refetches whatever it derives from the topic. The
+// same signal comes when events were dropped for a slow subscriber, or lost
+// by the backend. Client IDs are parsed as hostile input ([ParseID]).
+//
+// # Fan-out and slow subscribers
+//
+// An event is encoded once, with sse.AppendEvent, into bytes that every
+// subscriber writes as they are. Each topic keeps a ring of its latest
+// events; a subscriber's queue is the part of the ring it has not read,
+// bounded by [Options.QueueSize]. Publishing stores the event in the ring
+// and wakes each subscriber with a non-blocking signal; it never waits for
+// one, and costs the same allocations for ten subscribers or ten thousand.
+// When a subscriber's queue is full, [Options.Policy] applies: [DropOldest]
+// (it gets a resync, then the newest events) or [Disconnect] (it is cut off
+// with [ErrSlowSubscriber] and told where to resume). Both are counted in
+// [Options.Registry]. No goroutine runs per subscriber: each reads its
+// subscription from its own handler.
+//
+// # Backends
+//
+// A [Backend] stores the histories and carries live events; the default is
+// the in-process [MemoryBackend]. A shared store lets several processes
+// serve the same topics: the hub keeps one backend subscription per topic
+// with local subscribers, never one per client, and fills holes in the
+// live feed from the history. See [Backend] for the contract.
+//
+// # Shutdown
+//
+// Call core.Registry's Shutdown first, so that streams send their farewell
+// and end at spread-out moments, then [Hub.Close], which ends the remaining
+// subscriptions.
+package hub

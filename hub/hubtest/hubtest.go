@@ -1,0 +1,397 @@
+// Package hubtest checks that a [hub.Backend] keeps the contract the hub
+// relies on. A backend's own tests call [TestBackend], as handler authors
+// run testing/slogtest:
+//
+//	func TestConformance(t *testing.T) {
+//		hubtest.TestBackend(t, func(t *testing.T, maxEvents int) hub.Backend {
+//			return newBackendForTest(t, maxEvents)
+//		})
+//	}
+//
+// The suite covers positions and epochs, bounded reads and their Lost
+// reports, live delivery in order under concurrent appends, listeners that
+// read the backend from inside a callback, context cancellation and Close.
+// It does not cover history bounds by bytes or age, nor Gap, which depend
+// on a backend's store.
+package hubtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/streamkit/streamkit/hub"
+)
+
+// NewBackend returns a fresh, empty backend that keeps at most maxEvents
+// events per topic. The suite closes it; the function may register its own
+// cleanup with t.
+type NewBackend func(t *testing.T, maxEvents int) hub.Backend
+
+// TestBackend runs the conformance suite against the backends newBackend
+// makes, each check in its own subtest.
+func TestBackend(t *testing.T, newBackend NewBackend) {
+	open := func(t *testing.T, maxEvents int) hub.Backend {
+		b := newBackend(t, maxEvents)
+		t.Cleanup(func() { b.Close() })
+		return b
+	}
+	tests := []struct {
+		name string
+		run  func(t *testing.T, b hub.Backend)
+		max  int
+	}{
+		{"AppendPositions", testAppendPositions, 100},
+		{"ReadRanges", testReadRanges, 4},
+		{"ReadLost", testReadLost, 4},
+		{"ReadUnknownTopic", testReadUnknownTopic, 100},
+		{"SubscribeHead", testSubscribeHead, 100},
+		{"SubscribeOrder", testSubscribeOrder, 1000},
+		{"SubscribeTwoListeners", testSubscribeTwoListeners, 100},
+		{"ReadInsideListener", testReadInsideListener, 100},
+		{"Stop", testStop, 100},
+		{"Cancelled", testCancelled, 100},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.run(t, open(t, tt.max)) })
+	}
+	t.Run("Close", func(t *testing.T) {
+		b := newBackend(t, 100)
+		testClose(t, b)
+	})
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+func appendN(t *testing.T, b hub.Backend, topic string, n int) []hub.Position {
+	t.Helper()
+	var ps []hub.Position
+	for i := range n {
+		p, err := b.Append(ctx(t), topic, hub.Message{Type: "t", Data: fmt.Sprint(i + 1)})
+		if err != nil {
+			t.Fatalf("Append: %v", err)
+		}
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+func offsets(rs []hub.Record) []uint64 {
+	out := []uint64{}
+	for _, r := range rs {
+		out = append(out, r.Pos.Offset)
+	}
+	return out
+}
+
+func testAppendPositions(t *testing.T, b hub.Backend) {
+	ps := appendN(t, b, "a", 5)
+	for i, p := range ps {
+		if !hub.ValidEpoch(p.Epoch) || p.Epoch != ps[0].Epoch || p.Offset != uint64(i+1) {
+			t.Errorf("Append %d gave %+v; want offset %d of one valid epoch", i+1, p, i+1)
+		}
+	}
+	// Topics are separate sequences.
+	q := appendN(t, b, "b", 1)[0]
+	if q.Offset != 1 {
+		t.Errorf("first Append to another topic gave %+v; want offset 1", q)
+	}
+}
+
+func testReadRanges(t *testing.T, b hub.Backend) {
+	ps := appendN(t, b, "a", 6) // keeps 3..6
+	e := ps[0].Epoch
+	head := hub.Position{Epoch: e, Offset: 6}
+	tests := []struct {
+		name  string
+		after hub.Position
+		limit int
+		want  []uint64
+	}{
+		{"zero position", hub.Position{}, 10, []uint64{3, 4, 5, 6}},
+		{"before the oldest", hub.Position{Epoch: e, Offset: 2}, 10, []uint64{3, 4, 5, 6}},
+		{"middle", hub.Position{Epoch: e, Offset: 4}, 10, []uint64{5, 6}},
+		{"limit", hub.Position{Epoch: e, Offset: 2}, 3, []uint64{3, 4, 5}},
+		{"head", head, 10, []uint64{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := b.Read(ctx(t), "a", tt.after, tt.limit)
+			if err != nil {
+				t.Fatalf("Read: %v", err)
+			}
+			if !slices.Equal(offsets(got.Records), tt.want) || got.Lost || got.Head != head {
+				t.Errorf("Read(%+v, %d) = %v, lost %v, head %+v; want %v, not lost, head %+v",
+					tt.after, tt.limit, offsets(got.Records), got.Lost, got.Head, tt.want, head)
+			}
+			for _, r := range got.Records {
+				if r.Pos.Epoch != e || r.Type != "t" || r.Data != fmt.Sprint(r.Pos.Offset) {
+					t.Errorf("record %+v; want epoch %s, type t, data %d", r, e, r.Pos.Offset)
+				}
+			}
+		})
+	}
+}
+
+func testReadLost(t *testing.T, b hub.Backend) {
+	ps := appendN(t, b, "a", 6) // keeps 3..6
+	e := ps[0].Epoch
+	tests := []struct {
+		name  string
+		after hub.Position
+	}{
+		{"evicted", hub.Position{Epoch: e, Offset: 1}},
+		{"offset zero", hub.Position{Epoch: e, Offset: 0}},
+		{"beyond head", hub.Position{Epoch: e, Offset: 7}},
+		{"other epoch", hub.Position{Epoch: "other" + e, Offset: 4}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := b.Read(ctx(t), "a", tt.after, 10)
+			if err != nil {
+				t.Fatalf("Read: %v", err)
+			}
+			if !got.Lost || len(got.Records) != 0 || got.Head != (hub.Position{Epoch: e, Offset: 6}) {
+				t.Errorf("Read(%+v) = %v, lost %v, head %+v; want lost, no records, head %s-6",
+					tt.after, offsets(got.Records), got.Lost, got.Head, e)
+			}
+		})
+	}
+}
+
+func testReadUnknownTopic(t *testing.T, b hub.Backend) {
+	got, err := b.Read(ctx(t), "never", hub.Position{}, 10)
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	if got.Lost || len(got.Records) != 0 || got.Head.Offset != 0 {
+		t.Errorf("Read(unknown topic) = %+v; want no records, not lost, head offset 0", got)
+	}
+}
+
+// listener records what a backend delivers.
+type listener struct {
+	mu     sync.Mutex
+	got    []hub.Record
+	arrive chan struct{}
+	event  func(r hub.Record) // optional, called inside Event
+}
+
+func newListener() *listener { return &listener{arrive: make(chan struct{}, 1)} }
+
+func (l *listener) Event(r hub.Record) {
+	if l.event != nil {
+		l.event(r)
+	}
+	l.mu.Lock()
+	l.got = append(l.got, r)
+	l.mu.Unlock()
+	select {
+	case l.arrive <- struct{}{}:
+	default:
+	}
+}
+
+func (l *listener) Gap(error) {}
+
+// waitFor waits until the listener has a record at offset off or later.
+func (l *listener) waitFor(t *testing.T, off uint64) []hub.Record {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		l.mu.Lock()
+		got := slices.Clone(l.got)
+		l.mu.Unlock()
+		if n := len(got); n > 0 && got[n-1].Pos.Offset >= off {
+			return got
+		}
+		select {
+		case <-l.arrive:
+		case <-deadline:
+			t.Fatalf("listener has %v; waited for offset %d", offsets(got), off)
+		}
+	}
+}
+
+// after drops records at or before head, which the hub ignores.
+func after(rs []hub.Record, head hub.Position) []hub.Record {
+	return slices.DeleteFunc(rs, func(r hub.Record) bool {
+		return r.Pos.Epoch == head.Epoch && r.Pos.Offset <= head.Offset
+	})
+}
+
+func testSubscribeHead(t *testing.T, b hub.Backend) {
+	l := newListener()
+	head, stop, err := b.Subscribe(ctx(t), "empty", l)
+	if err != nil {
+		t.Fatalf("Subscribe: %v", err)
+	}
+	defer stop()
+	if !hub.ValidEpoch(head.Epoch) || head.Offset != 0 {
+		t.Fatalf("head of an empty topic = %+v; want offset 0 of a valid epoch", head)
+	}
+	p := appendN(t, b, "empty", 1)[0]
+	if p.Epoch != head.Epoch || p.Offset != 1 {
+		t.Errorf("first Append after Subscribe = %+v; want %s-1", p, head.Epoch)
+	}
+	if got := l.waitFor(t, 1); got[len(got)-1].Pos != p {
+		t.Errorf("listener got %+v; want %+v", got, p)
+	}
+
+	ps := appendN(t, b, "full", 3)
+	l2 := newListener()
+	head, stop2, err := b.Subscribe(ctx(t), "full", l2)
+	if err != nil {
+		t.Fatalf("Subscribe: %v", err)
+	}
+	defer stop2()
+	if head != ps[2] {
+		t.Errorf("head = %+v; want the last appended, %+v", head, ps[2])
+	}
+}
+
+func testSubscribeOrder(t *testing.T, b hub.Backend) {
+	const appenders, each = 4, 50
+	appendN(t, b, "a", 2)
+	l := newListener()
+	head, stop, err := b.Subscribe(ctx(t), "a", l)
+	if err != nil {
+		t.Fatalf("Subscribe: %v", err)
+	}
+	defer stop()
+	var wg sync.WaitGroup
+	for range appenders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				if _, err := b.Append(ctx(t), "a", hub.Message{Type: "t"}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	got := after(l.waitFor(t, head.Offset+appenders*each), head)
+	if len(got) != appenders*each {
+		t.Fatalf("listener got %d events after head; want %d", len(got), appenders*each)
+	}
+	for i, r := range got {
+		if r.Pos.Epoch != head.Epoch || r.Pos.Offset != head.Offset+uint64(i)+1 {
+			t.Fatalf("event %d at %+v; want %s-%d: out of order or missing", i, r.Pos, head.Epoch, head.Offset+uint64(i)+1)
+		}
+	}
+}
+
+func testSubscribeTwoListeners(t *testing.T, b hub.Backend) {
+	l1, l2 := newListener(), newListener()
+	h1, stop1, err := b.Subscribe(ctx(t), "a", l1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop1()
+	_, stop2, err := b.Subscribe(ctx(t), "a", l2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop2()
+	p := appendN(t, b, "a", 1)[0]
+	for i, l := range []*listener{l1, l2} {
+		if got := after(l.waitFor(t, p.Offset), h1); len(got) != 1 || got[0].Pos != p {
+			t.Errorf("listener %d got %v; want %+v", i+1, offsets(got), p)
+		}
+	}
+}
+
+func testReadInsideListener(t *testing.T, b hub.Backend) {
+	l := newListener()
+	var mu sync.Mutex
+	var reads []error
+	l.event = func(r hub.Record) {
+		// The hub catches up with Read from inside Event.
+		_, err := b.Read(context.Background(), "a", hub.Position{}, 10)
+		mu.Lock()
+		reads = append(reads, err)
+		mu.Unlock()
+	}
+	_, stop, err := b.Subscribe(ctx(t), "a", l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		appendN(t, b, "a", 3)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Append did not return while a listener called Read: deadlock?")
+	}
+	l.waitFor(t, 3)
+	mu.Lock()
+	defer mu.Unlock()
+	for _, err := range reads {
+		if err != nil {
+			t.Errorf("Read inside Event: %v", err)
+		}
+	}
+}
+
+func testStop(t *testing.T, b hub.Backend) {
+	l := newListener()
+	_, stop, err := b.Subscribe(ctx(t), "a", l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendN(t, b, "a", 1)
+	l.waitFor(t, 1)
+	stop()
+	stop() // idempotent
+	appendN(t, b, "a", 3)
+	// Give an asynchronous backend time to deliver what it should not.
+	time.Sleep(50 * time.Millisecond)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n := len(l.got); n > 2 {
+		t.Errorf("listener got %d events after stop; want at most one in flight", n-1)
+	}
+}
+
+func testCancelled(t *testing.T, b hub.Backend) {
+	c, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := b.Append(c, "a", hub.Message{}); err == nil {
+		t.Errorf("Append with a cancelled context succeeded; want an error")
+	}
+	if _, _, err := b.Subscribe(c, "a", newListener()); err == nil {
+		t.Errorf("Subscribe with a cancelled context succeeded; want an error")
+	}
+}
+
+func testClose(t *testing.T, b hub.Backend) {
+	appendN(t, b, "a", 1)
+	if err := b.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	c := ctx(t)
+	if _, err := b.Append(c, "a", hub.Message{}); !errors.Is(err, hub.ErrClosed) {
+		t.Errorf("Append after Close = %v; want ErrClosed", err)
+	}
+	if _, err := b.Read(c, "a", hub.Position{}, 1); !errors.Is(err, hub.ErrClosed) {
+		t.Errorf("Read after Close = %v; want ErrClosed", err)
+	}
+	if _, _, err := b.Subscribe(c, "a", newListener()); !errors.Is(err, hub.ErrClosed) {
+		t.Errorf("Subscribe after Close = %v; want ErrClosed", err)
+	}
+}
