@@ -47,9 +47,9 @@ bench:
 		else echo "== go test -bench $$m"; (cd $$m && go test -run '^$$' -bench . -benchmem ./...); fi; \
 	done
 
-## run: the demo server
+## run: the demo app on gin (prints the URL to open)
 run:
-	go run ./internal/cmd/demo -addr $(ADDR)
+	cd examples && go run ./gin -addr $(ADDR)
 
 ## work: a go.work over every module, for editors (git-ignored; the targets above never use it)
 work:

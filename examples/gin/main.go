@@ -1,0 +1,241 @@
+// Command gin is the streamkit demo app on gin: the routes of the demo-app
+// contract on a gin router, streamed with the streamgin adapter, its
+// middleware on the stream routes.
+//
+//	go run ./gin -addr 127.0.0.1:8080
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/streamkit/streamkit/adapters/streamgin"
+	"github.com/streamkit/streamkit/chunked"
+	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/examples/internal/demo"
+	"github.com/streamkit/streamkit/hub"
+	"github.com/streamkit/streamkit/ndjson"
+	"github.com/streamkit/streamkit/sse"
+)
+
+func main() {
+	cfg, err := demo.Parse("gin", os.Args[1:], os.Stderr, nil)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if err := run(cfg); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+func run(cfg *demo.Config) error {
+	reg := &core.Registry{}
+	h, closeHub, err := demo.NewHub(cfg, reg)
+	if err != nil {
+		return err
+	}
+	a := &app{cfg: cfg, reg: reg, hub: h}
+
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(gin.Recovery())
+	r.GET("/", a.page)
+	r.GET("/healthz", a.healthz)
+	r.GET("/stats", a.stats)
+	r.POST("/topics/:topic", a.publish)
+	r.POST("/upload", a.upload)
+
+	// The stream routes: the middleware gives their streams the registry,
+	// and closes whatever a handler left open when it returns.
+	streams := r.Group("/", streamgin.Middleware(&streamgin.Config{Registry: reg}))
+	streams.GET("/sse/ticks", a.sseTicks)
+	streams.GET("/sse/echo", a.sseEcho)
+	streams.GET("/sse/topics/:topic", streamgin.HubTopic(h, "topic", a.sseOptions(false)))
+	streams.GET("/ndjson/ticks", a.ndjsonTicks)
+	streams.GET("/chunked/download", a.download)
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		closeHub()
+		return err
+	}
+	srv := &http.Server{
+		Handler:           r,
+		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    8 << 20, // /sse/echo carries its event in the query
+	}
+	demo.Announce(os.Stdout, "gin", ln.Addr())
+	serve := func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}
+	return demo.Run(os.Stderr, serve, srv.Shutdown, reg, closeHub)
+}
+
+type app struct {
+	cfg *demo.Config
+	reg *core.Registry
+	hub *hub.Hub
+}
+
+// sseOptions are the options of every event stream; the middleware adds
+// the registry. Ticks sent as fast as possible are coalesced.
+func (a *app) sseOptions(coalesce bool) *sse.Options {
+	o := &sse.Options{Heartbeat: a.cfg.Heartbeat}
+	if coalesce {
+		o.Flush = core.Coalesce(16<<10, 10*time.Millisecond)
+	}
+	return o
+}
+
+// query is the demo's view of gin's query string.
+func query(c *gin.Context) demo.Query { return demo.URLQuery(c.Request.URL.Query()) }
+
+func (a *app) page(c *gin.Context) {
+	c.Data(http.StatusOK, demo.PageContentType, demo.Page())
+}
+
+func (a *app) healthz(c *gin.Context) {
+	c.String(http.StatusOK, "ok")
+}
+
+func (a *app) stats(c *gin.Context) {
+	c.JSON(http.StatusOK, a.reg.Stats())
+}
+
+func (a *app) sseTicks(c *gin.Context) {
+	t, err := demo.ParseTicks(query(c))
+	if err != nil {
+		c.String(http.StatusBadRequest, err.Error())
+		return
+	}
+	next, done, err := t.Resume(streamgin.LastEventID(c))
+	if err != nil {
+		c.String(http.StatusBadRequest, err.Error())
+		return
+	}
+	if done {
+		c.Status(http.StatusNoContent) // the client has every tick: stop reconnecting
+		return
+	}
+	s, err := streamgin.SSE(c, a.sseOptions(t.Interval == 0))
+	if err != nil {
+		return // already answered
+	}
+	defer s.Close()
+	t.Run(s.Context(), next, func(n int) error {
+		e := demo.TickEvent(n)
+		return s.Send(&e)
+	})
+}
+
+func (a *app) sseEcho(c *gin.Context) {
+	event, err := demo.ParseEcho(query(c))
+	if err != nil {
+		c.String(http.StatusBadRequest, err.Error())
+		return
+	}
+	s, err := streamgin.SSE(c, a.sseOptions(false))
+	if err != nil {
+		return
+	}
+	defer s.Close()
+	s.WriteEncoded(event)
+}
+
+func (a *app) publish(c *gin.Context) {
+	topic := c.Param("topic")
+	if err := demo.CheckTopic(topic); err != nil {
+		c.String(http.StatusBadRequest, err.Error())
+		return
+	}
+	event := c.Query("event")
+	if err := demo.CheckEventType(event); err != nil {
+		c.String(http.StatusBadRequest, err.Error())
+		return
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, demo.MaxPublish))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			c.String(http.StatusRequestEntityTooLarge, "the event's data is limited to %d bytes", demo.MaxPublish)
+			return
+		}
+		c.String(http.StatusBadRequest, "reading the body: %v", err)
+		return
+	}
+	id, err := a.hub.Publish(c.Request.Context(), topic, hub.Message{Type: event, Data: string(data)})
+	if err != nil {
+		c.String(demo.PublishStatus(err), err.Error())
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"id": id})
+}
+
+func (a *app) ndjsonTicks(c *gin.Context) {
+	t, err := demo.ParseTicks(query(c))
+	if err != nil {
+		c.String(http.StatusBadRequest, err.Error())
+		return
+	}
+	opts := &ndjson.Options{}
+	if t.Interval == 0 {
+		opts.Flush = core.Coalesce(16<<10, 10*time.Millisecond)
+	}
+	s, err := streamgin.NDJSON(c, opts)
+	if err != nil {
+		return
+	}
+	defer s.Close()
+	t.Run(s.Context(), 1, func(n int) error { return s.Encode(demo.Tick{N: n}) })
+}
+
+func (a *app) download(c *gin.Context) {
+	size, err := demo.ParseDownload(query(c))
+	if err != nil {
+		c.String(http.StatusBadRequest, err.Error())
+		return
+	}
+	s, err := streamgin.Chunked(c, nil)
+	if err != nil {
+		return // already answered
+	}
+	defer s.Close()
+	chunked.Copy(s, demo.NewPattern(size), nil)
+}
+
+func (a *app) upload(c *gin.Context) {
+	topic, err := demo.ProgressTopic(query(c))
+	if err != nil {
+		c.String(http.StatusBadRequest, err.Error())
+		return
+	}
+	progress := demo.NewProgress(a.hub, topic)
+	u, err := streamgin.Upload(c, &chunked.UploadOptions{MaxBytes: a.cfg.MaxUpload, Progress: progress.Update})
+	if err != nil {
+		progress.Fail(err)
+		return // refused before reading: already answered (413 or 400)
+	}
+	res, err := demo.HashUpload(u)
+	if err != nil {
+		progress.Fail(err)
+		c.String(chunked.StatusOf(err), err.Error())
+		return
+	}
+	progress.Done(res)
+	c.JSON(http.StatusOK, res)
+}

@@ -1,0 +1,296 @@
+// Command hertz is the streamkit demo app on hertz: the routes of the
+// demo-app contract on a hertz router, streamed with the streamhertz
+// adapter, its middleware on the stream routes, on either of hertz's
+// transports.
+//
+//	go run ./hertz -addr 127.0.0.1:8080 -transport netpoll
+//
+// The server senses client disconnections (WithSenseClientDisconnection),
+// so a stream ends as soon as its client leaves, and reads request bodies
+// as streams (WithStreamBody), so an upload is hashed as it arrives. On
+// the netpoll transport, netpoll itself still reads a body into its own
+// buffers as fast as the client sends it; use -transport standard when
+// uploads are large.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/cloudwego/hertz/pkg/app"
+	"github.com/cloudwego/hertz/pkg/app/server"
+	"github.com/cloudwego/hertz/pkg/common/config"
+	"github.com/cloudwego/hertz/pkg/common/hlog"
+	"github.com/cloudwego/hertz/pkg/network"
+	"github.com/cloudwego/hertz/pkg/network/netpoll"
+	"github.com/cloudwego/hertz/pkg/network/standard"
+
+	"github.com/streamkit/streamkit/adapters/streamhertz"
+	"github.com/streamkit/streamkit/chunked"
+	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/examples/internal/demo"
+	"github.com/streamkit/streamkit/hub"
+	"github.com/streamkit/streamkit/ndjson"
+	"github.com/streamkit/streamkit/sse"
+)
+
+func main() {
+	var transport string
+	cfg, err := demo.Parse("hertz", os.Args[1:], os.Stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&transport, "transport", "netpoll", "hertz transport: standard or netpoll")
+	})
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err == nil && transport != "standard" && transport != "netpoll" {
+		err = fmt.Errorf("-transport must be standard or netpoll, got %q", transport)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if err := run(cfg, transport); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+func run(cfg *demo.Config, transport string) error {
+	reg := &core.Registry{}
+	hb, closeHub, err := demo.NewHub(cfg, reg)
+	if err != nil {
+		return err
+	}
+	a := &handlers{cfg: cfg, reg: reg, hub: hb}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		closeHub()
+		return err
+	}
+	newTransport := netpoll.NewTransporter
+	if transport == "standard" {
+		newTransport = standard.NewTransporter
+	}
+	hlog.SetLevel(hlog.LevelWarn)
+	h := server.New(
+		server.WithListener(ln),
+		server.WithTransport(func(o *config.Options) network.Transporter { return newTransport(o) }),
+		// End a stream's context the moment its client leaves.
+		server.WithSenseClientDisconnection(true),
+		// Hand request bodies to handlers as streams: anything past
+		// MaxRequestBodySize is read as the handler reads it.
+		server.WithStreamBody(true),
+		server.WithMaxRequestBodySize(demo.MaxPublish),
+		server.WithDisablePreParseMultipartForm(true),
+		server.WithMaxHeaderBytes(8<<20), // /sse/echo carries its event in the query
+		// hertz's Shutdown waits for every connection to close, idle
+		// keep-alive ones included, until this time has passed. Open
+		// streams have ended by then (the registry shuts them down first),
+		// so it only bounds how long other requests may finish.
+		server.WithExitWaitTime(2*time.Second),
+		server.WithDisablePrintRoute(true),
+	)
+
+	h.GET("/", a.page)
+	h.GET("/healthz", a.healthz)
+	h.GET("/stats", a.stats)
+	h.POST("/topics/:topic", a.publish)
+	h.POST("/upload", a.upload)
+
+	// The stream routes: the middleware gives their streams the registry,
+	// and closes whatever a handler left open when it returns.
+	streams := h.Group("/", streamhertz.Middleware(&streamhertz.Config{Registry: reg}))
+	streams.GET("/sse/ticks", a.sseTicks)
+	streams.GET("/sse/echo", a.sseEcho)
+	streams.GET("/sse/topics/:topic", streamhertz.HubTopic(hb, "topic", a.sseOptions(false)))
+	streams.GET("/ndjson/ticks", a.ndjsonTicks)
+	streams.GET("/chunked/download", a.download)
+
+	demo.Announce(os.Stdout, "hertz ("+transport+")", ln.Addr())
+	var stopping atomic.Bool
+	serve := func() error {
+		err := h.Run()
+		if stopping.Load() {
+			return nil
+		}
+		return err
+	}
+	shutdown := func(ctx context.Context) error {
+		stopping.Store(true)
+		return h.Shutdown(ctx)
+	}
+	return demo.Run(os.Stderr, serve, shutdown, reg, closeHub)
+}
+
+// handlers holds what the handlers share (app is the name of hertz's package).
+type handlers struct {
+	cfg *demo.Config
+	reg *core.Registry
+	hub *hub.Hub
+}
+
+// sseOptions are the options of every event stream; the middleware adds
+// the registry. Ticks sent as fast as possible are coalesced.
+func (a *handlers) sseOptions(coalesce bool) *sse.Options {
+	o := &sse.Options{Heartbeat: a.cfg.Heartbeat}
+	if coalesce {
+		o.Flush = core.Coalesce(16<<10, 10*time.Millisecond)
+	}
+	return o
+}
+
+// query is the demo's view of hertz's query arguments.
+func query(ctx *app.RequestContext) demo.Query {
+	args := ctx.QueryArgs()
+	return func(name string) (string, bool) {
+		if !args.Has(name) {
+			return "", false
+		}
+		return string(args.Peek(name)), true
+	}
+}
+
+func (a *handlers) page(c context.Context, ctx *app.RequestContext) {
+	ctx.Data(http.StatusOK, demo.PageContentType, demo.Page())
+}
+
+func (a *handlers) healthz(c context.Context, ctx *app.RequestContext) {
+	ctx.String(http.StatusOK, "ok")
+}
+
+func (a *handlers) stats(c context.Context, ctx *app.RequestContext) {
+	ctx.JSON(http.StatusOK, a.reg.Stats())
+}
+
+func (a *handlers) sseTicks(c context.Context, ctx *app.RequestContext) {
+	t, err := demo.ParseTicks(query(ctx))
+	if err != nil {
+		ctx.String(http.StatusBadRequest, err.Error())
+		return
+	}
+	next, done, err := t.Resume(streamhertz.LastEventID(ctx))
+	if err != nil {
+		ctx.String(http.StatusBadRequest, err.Error())
+		return
+	}
+	if done {
+		ctx.Status(http.StatusNoContent) // the client has every tick: stop reconnecting
+		return
+	}
+	s, err := streamhertz.SSE(c, ctx, a.sseOptions(t.Interval == 0))
+	if err != nil {
+		return // already answered
+	}
+	defer s.Close()
+	t.Run(s.Context(), next, func(n int) error {
+		e := demo.TickEvent(n)
+		return s.Send(&e)
+	})
+}
+
+func (a *handlers) sseEcho(c context.Context, ctx *app.RequestContext) {
+	event, err := demo.ParseEcho(query(ctx))
+	if err != nil {
+		ctx.String(http.StatusBadRequest, err.Error())
+		return
+	}
+	s, err := streamhertz.SSE(c, ctx, a.sseOptions(false))
+	if err != nil {
+		return
+	}
+	defer s.Close()
+	s.WriteEncoded(event)
+}
+
+func (a *handlers) publish(c context.Context, ctx *app.RequestContext) {
+	topic := ctx.Param("topic")
+	if err := demo.CheckTopic(topic); err != nil {
+		ctx.String(http.StatusBadRequest, err.Error())
+		return
+	}
+	event := ctx.Query("event")
+	if err := demo.CheckEventType(event); err != nil {
+		ctx.String(http.StatusBadRequest, err.Error())
+		return
+	}
+	// One byte past the limit tells a body of exactly 64 KiB from a longer one.
+	data, err := io.ReadAll(io.LimitReader(ctx.RequestBodyStream(), demo.MaxPublish+1))
+	if err != nil {
+		ctx.String(http.StatusBadRequest, "reading the body: %v", err)
+		return
+	}
+	if len(data) > demo.MaxPublish {
+		ctx.String(http.StatusRequestEntityTooLarge, "the event's data is limited to %d bytes", demo.MaxPublish)
+		return
+	}
+	id, err := a.hub.Publish(c, topic, hub.Message{Type: event, Data: string(data)})
+	if err != nil {
+		ctx.String(demo.PublishStatus(err), err.Error())
+		return
+	}
+	ctx.JSON(http.StatusOK, map[string]string{"id": id})
+}
+
+func (a *handlers) ndjsonTicks(c context.Context, ctx *app.RequestContext) {
+	t, err := demo.ParseTicks(query(ctx))
+	if err != nil {
+		ctx.String(http.StatusBadRequest, err.Error())
+		return
+	}
+	opts := &ndjson.Options{}
+	if t.Interval == 0 {
+		opts.Flush = core.Coalesce(16<<10, 10*time.Millisecond)
+	}
+	s, err := streamhertz.NDJSON(c, ctx, opts)
+	if err != nil {
+		return
+	}
+	defer s.Close()
+	t.Run(s.Context(), 1, func(n int) error { return s.Encode(demo.Tick{N: n}) })
+}
+
+func (a *handlers) download(c context.Context, ctx *app.RequestContext) {
+	size, err := demo.ParseDownload(query(ctx))
+	if err != nil {
+		ctx.String(http.StatusBadRequest, err.Error())
+		return
+	}
+	s, err := streamhertz.Chunked(c, ctx, nil)
+	if err != nil {
+		return // already answered
+	}
+	defer s.Close()
+	chunked.Copy(s, demo.NewPattern(size), nil)
+}
+
+func (a *handlers) upload(c context.Context, ctx *app.RequestContext) {
+	topic, err := demo.ProgressTopic(query(ctx))
+	if err != nil {
+		ctx.String(http.StatusBadRequest, err.Error())
+		return
+	}
+	progress := demo.NewProgress(a.hub, topic)
+	u, err := streamhertz.Upload(ctx, &chunked.UploadOptions{MaxBytes: a.cfg.MaxUpload, Progress: progress.Update})
+	if err != nil {
+		progress.Fail(err)
+		return // refused before reading: already answered (413 or 400)
+	}
+	res, err := demo.HashUpload(u)
+	if err != nil {
+		progress.Fail(err)
+		ctx.SetConnectionClose() // the rest of the body is unread
+		ctx.String(chunked.StatusOf(err), err.Error())
+		return
+	}
+	progress.Done(res)
+	ctx.JSON(http.StatusOK, res)
+}

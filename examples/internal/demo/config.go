@@ -1,0 +1,83 @@
+package demo
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"time"
+)
+
+// Defaults of the flags every example server takes.
+const (
+	DefaultAddr      = "127.0.0.1:8080"
+	DefaultHeartbeat = 15 * time.Second
+	DefaultMaxUpload = 1 << 30
+	DefaultHistory   = 1000
+)
+
+// Config is what the command line of an example server sets. Servers parse
+// it once in main, before serving, and only read it afterwards.
+type Config struct {
+	// Addr is the listen address (-addr).
+	Addr string
+	// Heartbeat is the idle time after which event streams send a comment
+	// (-heartbeat).
+	Heartbeat time.Duration
+	// MaxUpload is the largest upload accepted, in bytes (-max-upload).
+	MaxUpload int64
+	// History is how many events each topic keeps for clients that resume
+	// (-history); 0 keeps none.
+	History int
+}
+
+// Flags registers the shared flags on fs and returns the Config they fill
+// once fs is parsed. A server adds its own flags (hertz: -transport) to the
+// same set. Validate the result with [Config.Check].
+func Flags(fs *flag.FlagSet) *Config {
+	c := &Config{}
+	fs.StringVar(&c.Addr, "addr", DefaultAddr, "listen address; port 0 picks a free port")
+	fs.DurationVar(&c.Heartbeat, "heartbeat", DefaultHeartbeat, "idle time before an event stream sends a heartbeat comment")
+	fs.Int64Var(&c.MaxUpload, "max-upload", DefaultMaxUpload, "largest upload accepted, in bytes")
+	fs.IntVar(&c.History, "history", DefaultHistory, "events kept per topic for clients that resume")
+	return c
+}
+
+// Check reports a flag value the server cannot run with.
+func (c *Config) Check() error {
+	switch {
+	case c.Heartbeat <= 0:
+		return fmt.Errorf("demo: -heartbeat must be positive, got %v", c.Heartbeat)
+	case c.MaxUpload <= 0:
+		return fmt.Errorf("demo: -max-upload must be positive, got %d", c.MaxUpload)
+	case c.History < 0:
+		return fmt.Errorf("demo: -history must not be negative, got %d", c.History)
+	}
+	return nil
+}
+
+// Parse parses args (os.Args[1:]) into a new flag set named name with the
+// shared flags plus whatever extra registers, and checks the result. On a
+// bad command line it returns an error after printing the usage to out.
+func Parse(name string, args []string, out io.Writer, extra func(*flag.FlagSet)) (*Config, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	c := Flags(fs)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("demo: unexpected arguments %q", fs.Args())
+	}
+	return c, c.Check()
+}
+
+// Announce prints the line that tells where the server listens. The
+// end-to-end suite reads the URL from it, so a server started with port 0
+// prints the port it got.
+func Announce(out io.Writer, name string, addr net.Addr) {
+	fmt.Fprintf(out, "streamkit %s example: open http://%s/\n", name, addr)
+}

@@ -1,0 +1,18 @@
+// Package demo holds what the four example servers share and what is not
+// about any web framework: the flags, the hub, parameter parsing with the
+// plain-text reasons of 400 answers, the tick and download generators, the
+// upload's progress reports, the embedded page and the graceful shutdown.
+//
+// The handlers themselves live in each server's main package (nethttp, gin,
+// echo, hertz), written with that framework's router and streamkit adapter,
+// so that a reader can put the four side by side. Every server serves the
+// routes of the demo-app contract in DESIGN.md with the same behaviour; the
+// end-to-end suite in examples/e2e checks each of them against it.
+//
+// # Parameters
+//
+// Parsers take a [Query], a lookup that each framework builds from its own
+// query accessor ([URLQuery] for net/http, gin and echo). They return an
+// error whose message is the whole plain-text reason to send with 400 Bad
+// Request, before anything is streamed.
+package demo
