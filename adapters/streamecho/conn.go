@@ -3,13 +3,11 @@ package streamecho
 import (
 	"errors"
 	"fmt"
-	"net/http"
-	"sync"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/internal/adapterkit"
 )
 
 // errHandlerDone is returned by a Conn's methods once [Middleware] has seen
@@ -57,16 +55,15 @@ func Conn(c echo.Context) (core.Conn, error) {
 	return cn, nil
 }
 
-// conn is the core.Conn of one echo request. core.HTTPConn supplies the
-// headers, the context and the write deadline; conn adds echo's commit, the
-// flush path and the gate that closes when the handler returns.
+// conn is the core.Conn of one echo request. The embedded GatedConn
+// supplies the headers, the context and the write deadline, and the gate
+// that closes when the handler returns; conn adds echo's commit and the
+// flush path.
 type conn struct {
-	*core.HTTPConn
+	adapterkit.GatedConn
 	res *echo.Response
 
-	gate  sync.Mutex
-	done  bool // the handler has returned
-	begun bool // a body write has gone through res
+	begun bool // a body write has gone through res; guarded by the gate
 }
 
 func newConn(c echo.Context) (*conn, error) {
@@ -75,24 +72,15 @@ func newConn(c echo.Context) (*conn, error) {
 		return nil, errCommitted
 	}
 	st := stateOf(c)
-	var base http.ResponseWriter
-	if st != nil && st.base != res.Writer {
-		base = st.base
-	}
 	// The walk starts beneath echo's Response, whose Flush panics when it
 	// cannot flush and drops errors; writes still go through it, so that
 	// echo counts them and runs its hooks.
-	hc, err := core.NewHTTPConn(res.Writer, c.Request())
+	hc, err := st.HTTPConn(res.Writer, c.Request(), res.Writer)
 	if err != nil {
 		return nil, fmt.Errorf("streamecho: cannot stream: %w", err)
 	}
-	if base != nil {
-		hc = hc.WithBase(base)
-	}
-	cn := &conn{HTTPConn: hc, res: res}
-	if st != nil {
-		st.add(cn)
-	}
+	cn := &conn{GatedConn: adapterkit.GatedConn{HTTPConn: hc, Closed: errHandlerDone}, res: res}
+	st.Add(&cn.Gate)
 	return cn, nil
 }
 
@@ -100,11 +88,10 @@ func newConn(c echo.Context) (*conn, error) {
 // (Response.WriteHeader), which runs the Before hooks and sets Committed.
 // net/http sends the status line with the first flush.
 func (cn *conn) Start(status int) error {
-	cn.gate.Lock()
-	defer cn.gate.Unlock()
-	if cn.done {
-		return errHandlerDone
+	if err := cn.Enter(); err != nil {
+		return err
 	}
+	defer cn.Leave()
 	if !cn.res.Committed {
 		cn.res.WriteHeader(status)
 	}
@@ -114,11 +101,10 @@ func (cn *conn) Start(status int) error {
 // Write implements core.Conn, through c.Response() so that echo counts the
 // bytes.
 func (cn *conn) Write(p []byte) (int, error) {
-	cn.gate.Lock()
-	defer cn.gate.Unlock()
-	if cn.done {
-		return 0, errHandlerDone
+	if err := cn.Enter(); err != nil {
+		return 0, err
 	}
+	defer cn.Leave()
 	cn.begun = true
 	return cn.res.Write(p)
 }
@@ -131,11 +117,10 @@ func (cn *conn) Write(p []byte) (int, error) {
 // without an event, drops its Content-Encoding after sending it and tries
 // to send the status a second time.
 func (cn *conn) Flush() error {
-	cn.gate.Lock()
-	defer cn.gate.Unlock()
-	if cn.done {
-		return errHandlerDone
+	if err := cn.Enter(); err != nil {
+		return err
 	}
+	defer cn.Leave()
 	if !cn.begun {
 		cn.begun = true
 		if _, err := cn.res.Write(nil); err != nil {
@@ -143,22 +128,4 @@ func (cn *conn) Flush() error {
 		}
 	}
 	return cn.HTTPConn.Flush()
-}
-
-// SetWriteDeadline implements core.Conn.
-func (cn *conn) SetWriteDeadline(t time.Time) error {
-	cn.gate.Lock()
-	defer cn.gate.Unlock()
-	if cn.done {
-		return errHandlerDone
-	}
-	return cn.HTTPConn.SetWriteDeadline(t)
-}
-
-// finish closes the gate: the handler has returned. It waits for a write in
-// progress, which its write deadline bounds.
-func (cn *conn) finish() {
-	cn.gate.Lock()
-	cn.done = true
-	cn.gate.Unlock()
 }

@@ -9,8 +9,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/streamkit/streamkit/chunked"
-	"github.com/streamkit/streamkit/core"
 	"github.com/streamkit/streamkit/hub"
+	"github.com/streamkit/streamkit/internal/adapterkit"
 	"github.com/streamkit/streamkit/ndjson"
 	"github.com/streamkit/streamkit/sse"
 )
@@ -70,22 +70,7 @@ func SSE(c echo.Context, opts *sse.Options) (*sse.Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := stateOf(c)
-	var o sse.Options
-	if opts != nil {
-		o = *opts
-	}
-	if o.Registry == nil {
-		o.Registry = st.registry()
-	}
-	s, err := sse.NewStream(cn, &o)
-	if err != nil {
-		return nil, err
-	}
-	if st != nil {
-		st.track(s.Core())
-	}
-	return s, nil
+	return stateOf(c).SSE(cn, opts)
 }
 
 // NDJSON starts a stream of JSON records on c with ndjson.NewStream; the
@@ -101,22 +86,7 @@ func NDJSON(c echo.Context, opts *ndjson.Options) (*ndjson.Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := stateOf(c)
-	var o ndjson.Options
-	if opts != nil {
-		o = *opts
-	}
-	if o.Registry == nil {
-		o.Registry = st.registry()
-	}
-	s, err := ndjson.NewStream(cn, &o)
-	if err != nil {
-		return nil, err
-	}
-	if st != nil {
-		st.track(s.Core())
-	}
-	return s, nil
+	return stateOf(c).NDJSON(cn, opts)
 }
 
 // LastEventID returns the ID the client wants to resume after: the
@@ -148,42 +118,9 @@ func LastEventID(c echo.Context) string { return sse.LastEventIDFromRequest(c.Re
 // alone, and logging middleware sees the error.
 func SSESeq[T any](fn func(c echo.Context) (iter.Seq[T], error), opts *sse.Options) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		seq, err := fn(c)
-		if err != nil || seq == nil {
-			return err
-		}
-		s, err := SSE(c, opts)
-		if err != nil {
-			return err
-		}
-		defer s.Close()
-		done := s.Done()
-		for v := range seq {
-			select {
-			case <-done:
-				return nil
-			default:
-			}
-			if err := sendValue(s, v); err != nil {
-				if errors.Is(err, sse.ErrInvalidField) {
-					return err
-				}
-				return ended(s.Err())
-			}
-		}
-		return nil
+		return adapterkit.SSESeq(func() (iter.Seq[T], error) { return fn(c) },
+			func() (*sse.Stream, error) { return SSE(c, opts) }).Err
 	}
-}
-
-// sendValue sends v as an event: as is for an sse.Event, else as JSON.
-func sendValue[T any](s *sse.Stream, v T) error {
-	switch e := any(v).(type) {
-	case sse.Event:
-		return s.Send(&e)
-	case *sse.Event:
-		return s.Send(e)
-	}
-	return sse.SendJSON(s, nil, v)
 }
 
 // NDJSONSeq returns a handler that streams the values of the sequence fn
@@ -192,16 +129,8 @@ func sendValue[T any](s *sse.Stream, v T) error {
 // called first and may refuse the request, as for [SSESeq].
 func NDJSONSeq[T any](fn func(c echo.Context) (iter.Seq[T], error), opts *ndjson.Options) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		seq, err := fn(c)
-		if err != nil || seq == nil {
-			return err
-		}
-		s, err := NDJSON(c, opts)
-		if err != nil {
-			return err
-		}
-		defer s.Close()
-		return ended(ndjson.Seq(s, seq))
+		return adapterkit.NDJSONSeq(func() (iter.Seq[T], error) { return fn(c) },
+			func() (*ndjson.Stream, error) { return NDJSON(c, opts) }).Err
 	}
 }
 
@@ -214,16 +143,8 @@ func NDJSONSeq[T any](fn func(c echo.Context) (iter.Seq[T], error), opts *ndjson
 // is called first and may refuse the request, as for [SSESeq].
 func NDJSONChan[T any](fn func(c echo.Context) (<-chan T, error), opts *ndjson.Options) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ch, err := fn(c)
-		if err != nil || ch == nil {
-			return err
-		}
-		s, err := NDJSON(c, opts)
-		if err != nil {
-			return err
-		}
-		defer s.Close()
-		return ended(ndjson.Chan(s, ch))
+		return adapterkit.NDJSONChan(func() (<-chan T, error) { return fn(c) },
+			func() (*ndjson.Stream, error) { return NDJSON(c, opts) }).Err
 	}
 }
 
@@ -239,29 +160,14 @@ func NDJSONChan[T any](fn func(c echo.Context) (<-chan T, error), opts *ndjson.O
 //	e.GET("/sse/topics/:topic", streamecho.HubTopic(h, "topic", nil))
 func HubTopic(h *hub.Hub, topicParam string, opts *sse.Options) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		topic := c.Param(topicParam)
-		if !hub.ValidTopic(topic) {
+		out := adapterkit.ServeTopic(h, c.Param(topicParam), LastEventID(c),
+			func() (*sse.Stream, error) { return SSE(c, opts) })
+		if out.Stage == adapterkit.BadTopic {
 			plainError(c, http.StatusBadRequest,
 				"streamecho: invalid topic name: use 1 to 64 ASCII letters, digits, '.', '_' or '-'")
-			return nil
 		}
-		s, err := SSE(c, opts)
-		if err != nil {
-			return err
-		}
-		return ended(h.ServeSSE(s, topic, LastEventID(c)))
+		return out.Err
 	}
-}
-
-// ended maps why a stream of a handler constructor ended to the handler's
-// result: nil for the ordinary ends (the client left, the stream was
-// closed, shut down or past its lifetime), else the error.
-func ended(err error) error {
-	if err == nil || errors.Is(err, core.ErrClientGone) || errors.Is(err, core.ErrShutdown) ||
-		errors.Is(err, core.ErrLifetime) || errors.Is(err, core.ErrClosed) {
-		return nil
-	}
-	return err
 }
 
 // Chunked starts a raw streamed body on c with chunked.NewStream: what is
@@ -277,22 +183,7 @@ func Chunked(c echo.Context, opts *chunked.Options) (*chunked.Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := stateOf(c)
-	var o chunked.Options
-	if opts != nil {
-		o = *opts
-	}
-	if o.Registry == nil {
-		o.Registry = st.registry()
-	}
-	s, err := chunked.NewStream(cn, &o)
-	if err != nil {
-		return nil, err
-	}
-	if st != nil {
-		st.track(s.Core())
-	}
-	return s, nil
+	return stateOf(c).Chunked(cn, opts)
 }
 
 // Upload starts reading the request body of c as it arrives, in constant

@@ -1,15 +1,13 @@
 package streamecho
 
 import (
-	"fmt"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
-	"sync"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/internal/adapterkit"
 )
 
 // Config configures [Middleware]. The zero value, and a nil *Config, mean
@@ -34,66 +32,11 @@ type Config struct {
 // stateKey is the echo.Context key of the middleware's per-request state.
 const stateKey = "github.com/streamkit/streamkit/adapters/streamecho.state"
 
-// state is what Middleware leaves for the helpers of one request.
-type state struct {
-	cfg  *Config
-	base http.ResponseWriter // c.Response().Writer when the middleware ran
-
-	mu      sync.Mutex
-	conns   []*conn
-	streams []*core.Stream
-}
-
-func stateOf(c echo.Context) *state {
-	st, _ := c.Get(stateKey).(*state)
+// stateOf returns the state Middleware left for the helpers of c's
+// request, nil outside the middleware.
+func stateOf(c echo.Context) *adapterkit.State {
+	st, _ := c.Get(stateKey).(*adapterkit.State)
 	return st
-}
-
-func (st *state) add(cn *conn) {
-	st.mu.Lock()
-	st.conns = append(st.conns, cn)
-	st.mu.Unlock()
-}
-
-func (st *state) track(s *core.Stream) {
-	st.mu.Lock()
-	st.streams = append(st.streams, s)
-	st.mu.Unlock()
-}
-
-// end runs when the handler chain returns. After a normal return it closes
-// the streams the helpers opened (a no-op for those already closed), which
-// sends what a forgotten Close left buffered. After a panic it does not:
-// the panic may have struck while a stream held its lock, so only the
-// lock-free gates are closed. Either way, nothing writes to the response
-// afterwards.
-func (st *state) end(normal bool) {
-	st.mu.Lock()
-	conns, streams := st.conns, st.streams
-	st.conns, st.streams = nil, nil
-	st.mu.Unlock()
-	if normal {
-		for _, s := range streams {
-			s.Close() //nolint:errcheck // the stream records its own end
-		}
-	}
-	for _, cn := range conns {
-		cn.finish()
-	}
-}
-
-func (st *state) logger() *slog.Logger {
-	if st != nil && st.cfg.Logger != nil {
-		return st.cfg.Logger
-	}
-	return slog.Default()
-}
-
-func (st *state) registry() *core.Registry {
-	if st == nil {
-		return nil
-	}
-	return st.cfg.Registry
 }
 
 // Middleware returns the echo middleware for stream routes. Register it on
@@ -132,40 +75,25 @@ func Middleware(cfg *Config) echo.MiddlewareFunc {
 	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) (err error) {
-			st := &state{cfg: conf, base: c.Response().Writer}
+			st := adapterkit.NewState("streamecho", conf.Registry, conf.Logger, c.Response().Writer)
 			c.Set(stateKey, st)
-			defer func() {
-				p := recover()
-				st.end(p == nil)
-				if p == nil {
-					return
-				}
-				if p == http.ErrAbortHandler { //nolint:errorlint // net/http compares it so
-					panic(p)
-				}
-				st.recovered(c, p)
+			defer st.Recover(func(p any) {
+				recovered(c, st, p)
 				err = nil
-			}()
+			})
 			return next(c)
 		}
 	}
 }
 
-// recovered handles a panic of the handler chain.
-func (st *state) recovered(c echo.Context, p any) {
+// recovered handles a panic of the handler chain, after st.End.
+func recovered(c echo.Context, st *adapterkit.State, p any) {
 	req := c.Request()
-	attrs := []any{
-		"panic", fmt.Sprint(p),
-		"method", req.Method,
-		"path", req.URL.Path,
-		"stack", string(debug.Stack()),
+	streaming := c.Response().Committed
+	st.LogPanic(p, req.Method, req.URL.Path, streaming)
+	if !streaming {
+		plainError(c, http.StatusInternalServerError, "streamecho: internal server error")
 	}
-	if c.Response().Committed {
-		st.logger().Error("streamecho: panic while streaming; the stream was ended", attrs...)
-		return
-	}
-	st.logger().Error("streamecho: panic before streaming; answered 500", attrs...)
-	plainError(c, http.StatusInternalServerError, "streamecho: internal server error")
 }
 
 // plainError answers c with status and a plain-text message, dropping the

@@ -5,12 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
-	"sync"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/internal/adapterkit"
 )
 
 // errHandlerDone is returned by a Conn's methods once [Middleware] has seen
@@ -61,16 +60,13 @@ func Conn(c *gin.Context) (core.Conn, error) {
 	return cn, nil
 }
 
-// conn is the core.Conn of one gin request. core.HTTPConn supplies the
-// headers, the context and the write deadline; conn adds gin's status
-// bookkeeping, the flush path and the gate that closes when the handler
-// returns.
+// conn is the core.Conn of one gin request. The embedded GatedConn
+// supplies the headers, the context and the write deadline, and the gate
+// that closes when the handler returns; conn adds gin's status bookkeeping
+// and the flush path.
 type conn struct {
-	*core.HTTPConn
+	adapterkit.GatedConn
 	w gin.ResponseWriter
-
-	gate sync.Mutex
-	done bool // the handler has returned
 }
 
 func newConn(c *gin.Context) (*conn, error) {
@@ -78,10 +74,6 @@ func newConn(c *gin.Context) (*conn, error) {
 		return nil, errWritten
 	}
 	st := stateOf(c)
-	var base http.ResponseWriter
-	if st != nil && st.base != c.Writer {
-		base = st.base
-	}
 	// gin's own writer claims Flush whatever it wraps (and panics when that
 	// cannot flush), and its Flush adds only WriteHeaderNow, which Flush
 	// below calls itself: look for the flush beneath it. Writes still go
@@ -90,17 +82,12 @@ func newConn(c *gin.Context) (*conn, error) {
 	if isGinWriter(start) {
 		start = c.Writer.(interface{ Unwrap() http.ResponseWriter }).Unwrap()
 	}
-	hc, err := core.NewHTTPConn(start, c.Request)
+	hc, err := st.HTTPConn(start, c.Request, c.Writer)
 	if err != nil {
 		return nil, fmt.Errorf("streamgin: cannot stream: %w", err)
 	}
-	if base != nil {
-		hc = hc.WithBase(base)
-	}
-	cn := &conn{HTTPConn: hc, w: c.Writer}
-	if st != nil {
-		st.add(cn)
-	}
+	cn := &conn{GatedConn: adapterkit.GatedConn{HTTPConn: hc, Closed: errHandlerDone}, w: c.Writer}
+	st.Add(&cn.Gate)
 	return cn, nil
 }
 
@@ -110,53 +97,32 @@ func newConn(c *gin.Context) (*conn, error) {
 // drops its Content-Encoding for an error status (a registry's 503), which
 // it can only do before the header is sent.
 func (cn *conn) Start(status int) error {
-	cn.gate.Lock()
-	defer cn.gate.Unlock()
-	if cn.done {
-		return errHandlerDone
+	if err := cn.Enter(); err != nil {
+		return err
 	}
+	defer cn.Leave()
 	cn.w.WriteHeader(status)
 	return nil
 }
 
 // Write implements core.Conn, through c.Writer so that gin counts the bytes.
 func (cn *conn) Write(p []byte) (int, error) {
-	cn.gate.Lock()
-	defer cn.gate.Unlock()
-	if cn.done {
-		return 0, errHandlerDone
+	if err := cn.Enter(); err != nil {
+		return 0, err
 	}
+	defer cn.Leave()
 	return cn.w.Write(p)
 }
 
 // Flush implements core.Conn: it commits the status through gin's writer
 // (WriteHeaderNow), then flushes and reports the connection's error.
 func (cn *conn) Flush() error {
-	cn.gate.Lock()
-	defer cn.gate.Unlock()
-	if cn.done {
-		return errHandlerDone
+	if err := cn.Enter(); err != nil {
+		return err
 	}
+	defer cn.Leave()
 	cn.w.WriteHeaderNow()
 	return cn.HTTPConn.Flush()
-}
-
-// SetWriteDeadline implements core.Conn.
-func (cn *conn) SetWriteDeadline(t time.Time) error {
-	cn.gate.Lock()
-	defer cn.gate.Unlock()
-	if cn.done {
-		return errHandlerDone
-	}
-	return cn.HTTPConn.SetWriteDeadline(t)
-}
-
-// finish closes the gate: the handler has returned. It waits for a write in
-// progress, which its write deadline bounds.
-func (cn *conn) finish() {
-	cn.gate.Lock()
-	cn.done = true
-	cn.gate.Unlock()
 }
 
 // isGinWriter reports whether w is gin's own response writer, the layer

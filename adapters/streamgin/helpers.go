@@ -1,15 +1,14 @@
 package streamgin
 
 import (
-	"errors"
 	"iter"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/streamkit/streamkit/chunked"
-	"github.com/streamkit/streamkit/core"
 	"github.com/streamkit/streamkit/hub"
+	"github.com/streamkit/streamkit/internal/adapterkit"
 	"github.com/streamkit/streamkit/ndjson"
 	"github.com/streamkit/streamkit/sse"
 )
@@ -45,22 +44,7 @@ func SSE(c *gin.Context, opts *sse.Options) (*sse.Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := stateOf(c)
-	var o sse.Options
-	if opts != nil {
-		o = *opts
-	}
-	if o.Registry == nil {
-		o.Registry = st.registry()
-	}
-	s, err := sse.NewStream(cn, &o)
-	if err != nil {
-		return nil, err
-	}
-	if st != nil {
-		st.track(s.Core())
-	}
-	return s, nil
+	return stateOf(c).SSE(cn, opts)
 }
 
 // NDJSON starts a stream of JSON records on c with ndjson.NewStream; the
@@ -76,22 +60,7 @@ func NDJSON(c *gin.Context, opts *ndjson.Options) (*ndjson.Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := stateOf(c)
-	var o ndjson.Options
-	if opts != nil {
-		o = *opts
-	}
-	if o.Registry == nil {
-		o.Registry = st.registry()
-	}
-	s, err := ndjson.NewStream(cn, &o)
-	if err != nil {
-		return nil, err
-	}
-	if st != nil {
-		st.track(s.Core())
-	}
-	return s, nil
+	return stateOf(c).NDJSON(cn, opts)
 }
 
 // LastEventID returns the ID the client wants to resume after: the
@@ -116,50 +85,16 @@ func LastEventID(c *gin.Context) string { return sse.LastEventIDFromRequest(c.Re
 //
 // A value of type sse.Event or *sse.Event is sent as that event; any other
 // value is sent as an event whose data is its JSON (sse.SendJSON). An event
-// SSE cannot carry (sse.ErrInvalidField) ends the stream and is recorded
-// in c.Errors, as is any error that ends a stream of the handler
-// constructors other than the client leaving, a shutdown or a lifetime.
+// SSE cannot carry (sse.ErrInvalidField), a value that cannot be
+// marshalled or a failed write (a client too slow for its write deadline)
+// ends the stream and is recorded in c.Errors; the client leaving, a
+// shutdown or a lifetime are ordinary ends and are not.
 func SSESeq[T any](fn func(c *gin.Context) (iter.Seq[T], error), opts *sse.Options) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		seq, err := fn(c)
-		if err != nil {
-			failed(c, err)
-			return
-		}
-		if seq == nil {
-			return
-		}
-		s, err := SSE(c, opts)
-		if err != nil {
-			return
-		}
-		defer s.Close()
-		done := s.Done()
-		for v := range seq {
-			select {
-			case <-done:
-				return
-			default:
-			}
-			if err := sendValue(s, v); err != nil {
-				if errors.Is(err, sse.ErrInvalidField) {
-					ended(c, err)
-				}
-				return
-			}
-		}
+		out := adapterkit.SSESeq(func() (iter.Seq[T], error) { return fn(c) },
+			func() (*sse.Stream, error) { return SSE(c, opts) })
+		report(c, out)
 	}
-}
-
-// sendValue sends v as an event: as is for an sse.Event, else as JSON.
-func sendValue[T any](s *sse.Stream, v T) error {
-	switch e := any(v).(type) {
-	case sse.Event:
-		return s.Send(&e)
-	case *sse.Event:
-		return s.Send(e)
-	}
-	return sse.SendJSON(s, nil, v)
 }
 
 // NDJSONSeq returns a handler that streams the values of the sequence fn
@@ -168,20 +103,8 @@ func sendValue[T any](s *sse.Stream, v T) error {
 // called first and may refuse the request, as for [SSESeq].
 func NDJSONSeq[T any](fn func(c *gin.Context) (iter.Seq[T], error), opts *ndjson.Options) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		seq, err := fn(c)
-		if err != nil {
-			failed(c, err)
-			return
-		}
-		if seq == nil {
-			return
-		}
-		s, err := NDJSON(c, opts)
-		if err != nil {
-			return
-		}
-		defer s.Close()
-		ended(c, ndjson.Seq(s, seq))
+		report(c, adapterkit.NDJSONSeq(func() (iter.Seq[T], error) { return fn(c) },
+			func() (*ndjson.Stream, error) { return NDJSON(c, opts) }))
 	}
 }
 
@@ -194,20 +117,8 @@ func NDJSONSeq[T any](fn func(c *gin.Context) (iter.Seq[T], error), opts *ndjson
 // called first and may refuse the request, as for [SSESeq].
 func NDJSONChan[T any](fn func(c *gin.Context) (<-chan T, error), opts *ndjson.Options) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ch, err := fn(c)
-		if err != nil {
-			failed(c, err)
-			return
-		}
-		if ch == nil {
-			return
-		}
-		s, err := NDJSON(c, opts)
-		if err != nil {
-			return
-		}
-		defer s.Close()
-		ended(c, ndjson.Chan(s, ch))
+		report(c, adapterkit.NDJSONChan(func() (<-chan T, error) { return fn(c) },
+			func() (*ndjson.Stream, error) { return NDJSON(c, opts) }))
 	}
 }
 
@@ -223,36 +134,30 @@ func NDJSONChan[T any](fn func(c *gin.Context) (<-chan T, error), opts *ndjson.O
 //	r.GET("/sse/topics/:topic", streamgin.HubTopic(h, "topic", nil))
 func HubTopic(h *hub.Hub, topicParam string, opts *sse.Options) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		topic := c.Param(topicParam)
-		if !hub.ValidTopic(topic) {
+		out := adapterkit.ServeTopic(h, c.Param(topicParam), LastEventID(c),
+			func() (*sse.Stream, error) { return SSE(c, opts) })
+		if out.Stage == adapterkit.BadTopic {
 			plainError(c, http.StatusBadRequest,
 				"streamgin: invalid topic name: use 1 to 64 ASCII letters, digits, '.', '_' or '-'")
 			return
 		}
-		s, err := SSE(c, opts)
-		if err != nil {
-			return
-		}
-		ended(c, h.ServeSSE(s, topic, LastEventID(c)))
+		report(c, out)
 	}
 }
 
-// failed handles an error of a handler constructor's fn: recorded in
-// c.Errors, and answered with 500 unless fn answered.
-func failed(c *gin.Context, err error) {
-	c.Error(err) //nolint:errcheck // recorded for gin's logging middleware
-	plainError(c, http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError))
-}
-
-// ended records in c.Errors why a stream served by a handler constructor
-// ended, unless it is an ordinary end: the client left, the stream was
-// closed, shut down or past its lifetime.
-func ended(c *gin.Context, err error) {
-	if err == nil || errors.Is(err, core.ErrClientGone) || errors.Is(err, core.ErrShutdown) ||
-		errors.Is(err, core.ErrLifetime) || errors.Is(err, core.ErrClosed) {
-		return
+// report records how a request of a handler constructor went: an error
+// of its fn in c.Errors, answered with 500 unless fn answered; an error
+// that ended the stream in c.Errors. A stream that could not be opened has
+// been answered already.
+func report(c *gin.Context, out adapterkit.Outcome) {
+	switch {
+	case out.Err == nil || out.Stage == adapterkit.NotOpened:
+	case out.Stage == adapterkit.Refused:
+		c.Error(out.Err) //nolint:errcheck // recorded for gin's logging middleware
+		plainError(c, http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError))
+	default:
+		c.Error(out.Err) //nolint:errcheck // recorded for gin's logging middleware
 	}
-	c.Error(err) //nolint:errcheck // recorded for gin's logging middleware
 }
 
 // Chunked starts a raw streamed body on c with chunked.NewStream: what is
@@ -267,22 +172,7 @@ func Chunked(c *gin.Context, opts *chunked.Options) (*chunked.Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := stateOf(c)
-	var o chunked.Options
-	if opts != nil {
-		o = *opts
-	}
-	if o.Registry == nil {
-		o.Registry = st.registry()
-	}
-	s, err := chunked.NewStream(cn, &o)
-	if err != nil {
-		return nil, err
-	}
-	if st != nil {
-		st.track(s.Core())
-	}
-	return s, nil
+	return stateOf(c).Chunked(cn, opts)
 }
 
 // Upload starts reading the request body of c as it arrives, in constant

@@ -1,15 +1,13 @@
 package streamgin
 
 import (
-	"fmt"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
-	"sync"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/internal/adapterkit"
 )
 
 // Config configures [Middleware]. The zero value, and a nil *Config, mean
@@ -34,67 +32,12 @@ type Config struct {
 // stateKey is the gin.Context key of the middleware's per-request state.
 type stateKey struct{}
 
-// state is what Middleware leaves for the helpers of one request.
-type state struct {
-	cfg  *Config
-	base http.ResponseWriter // c.Writer when the middleware ran
-
-	mu      sync.Mutex
-	conns   []*conn
-	streams []*core.Stream
-}
-
-func stateOf(c *gin.Context) *state {
+// stateOf returns the state Middleware left for the helpers of c's
+// request, nil outside the middleware.
+func stateOf(c *gin.Context) *adapterkit.State {
 	v, _ := c.Get(stateKey{})
-	st, _ := v.(*state)
+	st, _ := v.(*adapterkit.State)
 	return st
-}
-
-func (st *state) add(cn *conn) {
-	st.mu.Lock()
-	st.conns = append(st.conns, cn)
-	st.mu.Unlock()
-}
-
-func (st *state) track(s *core.Stream) {
-	st.mu.Lock()
-	st.streams = append(st.streams, s)
-	st.mu.Unlock()
-}
-
-// end runs when the handler chain returns. After a normal return it closes
-// the streams the helpers opened (a no-op for those already closed), which
-// sends what a forgotten Close left buffered. After a panic it does not:
-// the panic may have struck while a stream held its lock, so only the
-// lock-free gates are closed. Either way, nothing writes to the response
-// afterwards.
-func (st *state) end(normal bool) {
-	st.mu.Lock()
-	conns, streams := st.conns, st.streams
-	st.conns, st.streams = nil, nil
-	st.mu.Unlock()
-	if normal {
-		for _, s := range streams {
-			s.Close() //nolint:errcheck // the stream records its own end
-		}
-	}
-	for _, cn := range conns {
-		cn.finish()
-	}
-}
-
-func (st *state) logger() *slog.Logger {
-	if st != nil && st.cfg.Logger != nil {
-		return st.cfg.Logger
-	}
-	return slog.Default()
-}
-
-func (st *state) registry() *core.Registry {
-	if st == nil {
-		return nil
-	}
-	return st.cfg.Registry
 }
 
 // Middleware returns the gin middleware for stream routes. Register it on
@@ -129,39 +72,21 @@ func Middleware(cfg *Config) gin.HandlerFunc {
 		*conf = *cfg
 	}
 	return func(c *gin.Context) {
-		st := &state{cfg: conf, base: c.Writer}
+		st := adapterkit.NewState("streamgin", conf.Registry, conf.Logger, c.Writer)
 		c.Set(stateKey{}, st)
-		defer func() {
-			p := recover()
-			st.end(p == nil)
-			if p == nil {
-				return
-			}
-			if p == http.ErrAbortHandler { //nolint:errorlint // net/http compares it so
-				panic(p)
-			}
-			st.recovered(c, p)
-		}()
+		defer st.Recover(func(p any) { recovered(c, st, p) })
 		c.Next()
 	}
 }
 
-// recovered handles a panic of the handler chain.
-func (st *state) recovered(c *gin.Context, p any) {
+// recovered handles a panic of the handler chain, after st.End.
+func recovered(c *gin.Context, st *adapterkit.State, p any) {
 	c.Abort()
-	log := st.logger()
-	attrs := []any{
-		"panic", fmt.Sprint(p),
-		"method", c.Request.Method,
-		"path", c.Request.URL.Path,
-		"stack", string(debug.Stack()),
+	streaming := c.Writer.Written()
+	st.LogPanic(p, c.Request.Method, c.Request.URL.Path, streaming)
+	if !streaming {
+		plainError(c, http.StatusInternalServerError, "streamgin: internal server error")
 	}
-	if c.Writer.Written() {
-		log.Error("streamgin: panic while streaming; the stream was ended", attrs...)
-		return
-	}
-	log.Error("streamgin: panic before streaming; answered 500", attrs...)
-	plainError(c, http.StatusInternalServerError, "streamgin: internal server error")
 }
 
 // plainError answers c with status and a plain-text message, dropping the

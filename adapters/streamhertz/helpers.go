@@ -12,8 +12,8 @@ import (
 	"github.com/cloudwego/hertz/pkg/app"
 
 	"github.com/streamkit/streamkit/chunked"
-	"github.com/streamkit/streamkit/core"
 	"github.com/streamkit/streamkit/hub"
+	"github.com/streamkit/streamkit/internal/adapterkit"
 	"github.com/streamkit/streamkit/ndjson"
 	"github.com/streamkit/streamkit/sse"
 )
@@ -55,20 +55,7 @@ func SSE(c context.Context, ctx *app.RequestContext, opts *sse.Options) (*sse.St
 }
 
 func sseOn(b *binding, ctx *app.RequestContext, opts *sse.Options) (*sse.Stream, error) {
-	st := stateOf(ctx)
-	var o sse.Options
-	if opts != nil {
-		o = *opts
-	}
-	if o.Registry == nil {
-		o.Registry = st.registry()
-	}
-	s, err := sse.NewStream(b, &o)
-	if err != nil {
-		return nil, err
-	}
-	st.track(s.Core())
-	return s, nil
+	return stateOf(ctx).SSE(b, opts)
 }
 
 // NDJSON starts a stream of JSON records on the request with
@@ -87,20 +74,7 @@ func NDJSON(c context.Context, ctx *app.RequestContext, opts *ndjson.Options) (*
 }
 
 func ndjsonOn(b *binding, ctx *app.RequestContext, opts *ndjson.Options) (*ndjson.Stream, error) {
-	st := stateOf(ctx)
-	var o ndjson.Options
-	if opts != nil {
-		o = *opts
-	}
-	if o.Registry == nil {
-		o.Registry = st.registry()
-	}
-	s, err := ndjson.NewStream(b, &o)
-	if err != nil {
-		return nil, err
-	}
-	st.track(s.Core())
-	return s, nil
+	return stateOf(ctx).NDJSON(b, opts)
 }
 
 // Chunked starts a raw streamed body on the request with
@@ -116,20 +90,7 @@ func Chunked(c context.Context, ctx *app.RequestContext, opts *chunked.Options) 
 	if err != nil {
 		return nil, err
 	}
-	st := stateOf(ctx)
-	var o chunked.Options
-	if opts != nil {
-		o = *opts
-	}
-	if o.Registry == nil {
-		o.Registry = st.registry()
-	}
-	s, err := chunked.NewStream(b, &o)
-	if err != nil {
-		return nil, err
-	}
-	st.track(s.Core())
-	return s, nil
+	return stateOf(ctx).Chunked(b, opts)
 }
 
 // Upload starts reading the request body as it arrives, with
@@ -200,52 +161,20 @@ func LastEventID(ctx *app.RequestContext) string {
 //
 // A value of type sse.Event or *sse.Event is sent as that event; any other
 // value is sent as an event whose data is its JSON (sse.SendJSON). An event
-// SSE cannot carry (sse.ErrInvalidField) ends the stream and is logged.
+// SSE cannot carry (sse.ErrInvalidField), a value that cannot be
+// marshalled or a failed write (a client too slow for its write deadline)
+// ends the stream and is recorded and logged; the client leaving, a
+// shutdown or a lifetime are ordinary ends and are not.
 func SSESeq[T any](fn func(c context.Context, ctx *app.RequestContext) (iter.Seq[T], error), opts *sse.Options) app.HandlerFunc {
 	return func(c context.Context, ctx *app.RequestContext) {
 		b, err := start(c, ctx)
 		if err != nil {
 			return
 		}
-		seq, err := fn(b.ctx, ctx)
-		if err != nil {
-			failed(ctx, err)
-			return
-		}
-		if seq == nil {
-			return
-		}
-		s, err := sseOn(b, ctx, opts)
-		if err != nil {
-			return
-		}
-		defer s.Close()
-		done := s.Done()
-		for v := range seq {
-			select {
-			case <-done:
-				return
-			default:
-			}
-			if err := sendValue(s, v); err != nil {
-				if errors.Is(err, sse.ErrInvalidField) {
-					ended(ctx, err)
-				}
-				return
-			}
-		}
+		out := adapterkit.SSESeq(func() (iter.Seq[T], error) { return fn(b.ctx, ctx) },
+			func() (*sse.Stream, error) { return sseOn(b, ctx, opts) })
+		report(ctx, out)
 	}
-}
-
-// sendValue sends v as an event: as is for an sse.Event, else as JSON.
-func sendValue[T any](s *sse.Stream, v T) error {
-	switch e := any(v).(type) {
-	case sse.Event:
-		return s.Send(&e)
-	case *sse.Event:
-		return s.Send(e)
-	}
-	return sse.SendJSON(s, nil, v)
 }
 
 // NDJSONSeq returns a handler that streams the values of the sequence fn
@@ -258,20 +187,8 @@ func NDJSONSeq[T any](fn func(c context.Context, ctx *app.RequestContext) (iter.
 		if err != nil {
 			return
 		}
-		seq, err := fn(b.ctx, ctx)
-		if err != nil {
-			failed(ctx, err)
-			return
-		}
-		if seq == nil {
-			return
-		}
-		s, err := ndjsonOn(b, ctx, opts)
-		if err != nil {
-			return
-		}
-		defer s.Close()
-		ended(ctx, ndjson.Seq(s, seq))
+		report(ctx, adapterkit.NDJSONSeq(func() (iter.Seq[T], error) { return fn(b.ctx, ctx) },
+			func() (*ndjson.Stream, error) { return ndjsonOn(b, ctx, opts) }))
 	}
 }
 
@@ -286,20 +203,8 @@ func NDJSONChan[T any](fn func(c context.Context, ctx *app.RequestContext) (<-ch
 		if err != nil {
 			return
 		}
-		ch, err := fn(b.ctx, ctx)
-		if err != nil {
-			failed(ctx, err)
-			return
-		}
-		if ch == nil {
-			return
-		}
-		s, err := ndjsonOn(b, ctx, opts)
-		if err != nil {
-			return
-		}
-		defer s.Close()
-		ended(ctx, ndjson.Chan(s, ch))
+		report(ctx, adapterkit.NDJSONChan(func() (<-chan T, error) { return fn(b.ctx, ctx) },
+			func() (*ndjson.Stream, error) { return ndjsonOn(b, ctx, opts) }))
 	}
 }
 
@@ -313,17 +218,14 @@ func NDJSONChan[T any](fn func(c context.Context, ctx *app.RequestContext) (<-ch
 //	h.GET("/sse/topics/:topic", streamhertz.HubTopic(hb, "topic", nil))
 func HubTopic(h *hub.Hub, topicParam string, opts *sse.Options) app.HandlerFunc {
 	return func(c context.Context, ctx *app.RequestContext) {
-		topic := ctx.Param(topicParam)
-		if !hub.ValidTopic(topic) {
+		out := adapterkit.ServeTopic(h, ctx.Param(topicParam), LastEventID(ctx),
+			func() (*sse.Stream, error) { return SSE(c, ctx, opts) })
+		if out.Stage == adapterkit.BadTopic {
 			plainError(ctx, http.StatusBadRequest,
 				"streamhertz: invalid topic name: use 1 to 64 ASCII letters, digits, '.', '_' or '-'")
 			return
 		}
-		s, err := SSE(c, ctx, opts)
-		if err != nil {
-			return
-		}
-		ended(ctx, h.ServeSSE(s, topic, LastEventID(ctx)))
+		report(ctx, out)
 	}
 }
 
@@ -333,26 +235,35 @@ func answered(ctx *app.RequestContext) bool {
 		ctx.Response.IsBodyStream() || len(ctx.Response.Body()) > 0
 }
 
+// report records and logs how a request of a handler constructor went: an
+// error of its fn, answered with 500 unless fn answered, and an error that
+// ended the stream. A stream that could not be opened has been answered
+// already.
+func report(ctx *app.RequestContext, out adapterkit.Outcome) {
+	switch {
+	case out.Err == nil || out.Stage == adapterkit.NotOpened:
+	case out.Stage == adapterkit.Refused:
+		failed(ctx, out.Err)
+	default:
+		ended(ctx, out.Err)
+	}
+}
+
 // failed handles an error of a handler constructor's fn: recorded, logged,
 // and answered with 500 unless fn answered.
 func failed(ctx *app.RequestContext, err error) {
 	ctx.Error(err) //nolint:errcheck // recorded for hertz's logging middleware
-	stateOf(ctx).logger().Error("streamhertz: refusing to stream",
+	stateOf(ctx).Logger().Error("streamhertz: refusing to stream",
 		"method", string(ctx.Method()), "path", string(ctx.Path()), "error", err)
 	if !answered(ctx) {
 		plainError(ctx, http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError))
 	}
 }
 
-// ended records why a stream served by a handler constructor ended, unless
-// it is an ordinary end: the client left, the stream was closed, shut down
-// or past its lifetime.
+// ended records and logs why a stream served by a handler constructor
+// ended, an error that is not an ordinary end (adapterkit.Ordinary).
 func ended(ctx *app.RequestContext, err error) {
-	if err == nil || errors.Is(err, core.ErrClientGone) || errors.Is(err, core.ErrShutdown) ||
-		errors.Is(err, core.ErrLifetime) || errors.Is(err, core.ErrClosed) {
-		return
-	}
 	ctx.Error(err) //nolint:errcheck // recorded for hertz's logging middleware
-	stateOf(ctx).logger().Warn("streamhertz: stream ended by an error",
+	stateOf(ctx).Logger().Warn("streamhertz: stream ended by an error",
 		"method", string(ctx.Method()), "path", string(ctx.Path()), "error", err)
 }

@@ -2,15 +2,13 @@ package streamhertz
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
-	"sync"
 
 	"github.com/cloudwego/hertz/pkg/app"
 
 	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/internal/adapterkit"
 )
 
 // Config configures [Middleware]. The zero value, and a nil *Config, mean
@@ -32,54 +30,12 @@ type Config struct {
 // stateKey is the RequestContext key of the middleware's per-request state.
 const stateKey = "github.com/streamkit/streamkit/adapters/streamhertz.state"
 
-// state is what Middleware leaves for the helpers of one request.
-type state struct {
-	cfg *Config
-
-	mu      sync.Mutex
-	streams []*core.Stream
-}
-
-func stateOf(ctx *app.RequestContext) *state {
+// stateOf returns the state Middleware left for the helpers of ctx's
+// request, nil outside the middleware.
+func stateOf(ctx *app.RequestContext) *adapterkit.State {
 	v, _ := ctx.Get(stateKey)
-	st, _ := v.(*state)
+	st, _ := v.(*adapterkit.State)
 	return st
-}
-
-// track records a stream a helper opened, for the middleware to close.
-func (st *state) track(s *core.Stream) {
-	if st == nil {
-		return
-	}
-	st.mu.Lock()
-	st.streams = append(st.streams, s)
-	st.mu.Unlock()
-}
-
-// closeStreams closes the streams the helpers opened (a no-op for those
-// already closed), which sends what a forgotten Close left buffered.
-func (st *state) closeStreams() {
-	st.mu.Lock()
-	streams := st.streams
-	st.streams = nil
-	st.mu.Unlock()
-	for _, s := range streams {
-		s.Close() //nolint:errcheck // the stream records its own end
-	}
-}
-
-func (st *state) logger() *slog.Logger {
-	if st != nil && st.cfg.Logger != nil {
-		return st.cfg.Logger
-	}
-	return slog.Default()
-}
-
-func (st *state) registry() *core.Registry {
-	if st == nil {
-		return nil
-	}
-	return st.cfg.Registry
 }
 
 // Middleware returns the hertz middleware for stream routes. Register it on
@@ -118,46 +74,39 @@ func Middleware(cfg *Config) app.HandlerFunc {
 			ctx.Abort()
 			return
 		}
-		st := &state{cfg: conf}
+		st := adapterkit.NewState("streamhertz", conf.Registry, conf.Logger, nil)
 		ctx.Set(stateKey, st)
 		defer func() {
 			p := recover()
+			// After a panic, End closes no stream: the panic may have
+			// struck while one held its lock.
+			st.End(p == nil)
 			b := boundTo(ctx)
 			if p == nil {
-				st.closeStreams()
 				if b != nil {
 					b.keep()
 					b.release()
 				}
 				return
 			}
-			st.recovered(ctx, b, p)
+			recovered(ctx, st, b, p)
 		}()
 		ctx.Next(c)
 	}
 }
 
-// recovered handles a panic of the handler chain. It does not close the
-// streams: the panic may have struck while one held its lock.
-func (st *state) recovered(ctx *app.RequestContext, b *binding, p any) {
+// recovered handles a panic of the handler chain, after st.End.
+func recovered(ctx *app.RequestContext, st *adapterkit.State, b *binding, p any) {
 	ctx.Abort()
 	streaming := false
 	if b != nil {
 		streaming = b.abandon()
 		b.keep()
 	}
-	attrs := []any{
-		"panic", fmt.Sprint(p),
-		"method", string(ctx.Method()),
-		"path", string(ctx.Path()),
-		"stack", string(debug.Stack()),
+	st.LogPanic(p, string(ctx.Method()), string(ctx.Path()), streaming)
+	if !streaming {
+		plainError(ctx, http.StatusInternalServerError, "streamhertz: internal server error")
 	}
-	if streaming {
-		st.logger().Error("streamhertz: panic while streaming; the stream was ended", attrs...)
-		return
-	}
-	st.logger().Error("streamhertz: panic before streaming; answered 500", attrs...)
-	plainError(ctx, http.StatusInternalServerError, "streamhertz: internal server error")
 }
 
 // plainError answers ctx with status and a plain-text message, dropping the
