@@ -6,9 +6,10 @@
 //
 // A [Hub] is created once and shared. [Hub.Publish] sends a [Message] (an
 // event type and data) to a topic and returns the event ID the hub gave it.
-// [Hub.ServeSSE] serves a topic on an [sse.Stream] from a handler, end to
-// end; [Hub.Subscribe] returns a [Subscription] to read events some other
-// way. Topic names are 1 to 64 ASCII letters, digits, '.', '_' and '-'
+// [Hub.Subscribe] returns a [Subscription] to a topic, and [Hub.ServeSSE]
+// serves it on an [sse.Stream] from a handler, end to end; subscribe before
+// opening the stream, so that nothing published once the client sees the
+// stream open is missed. [Subscription.Next] reads events some other way. Topic names are 1 to 64 ASCII letters, digits, '.', '_' and '-'
 // ([ValidTopic]); anything else fails with [ErrInvalidTopic], which handlers
 // answer with 400.
 //

@@ -49,21 +49,29 @@ func ExampleHub_ServeSSE() {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /events/{topic}", func(w http.ResponseWriter, r *http.Request) {
-		topic := r.PathValue("topic")
-		if !hub.ValidTopic(topic) {
+		// Subscribe before the headers go out, so that nothing published
+		// once the client sees the stream open is missed.
+		sub, err := h.Subscribe(r.Context(), r.PathValue("topic"), sse.LastEventIDFromRequest(r))
+		switch {
+		case errors.Is(err, hub.ErrInvalidTopic):
 			http.Error(w, "invalid topic", http.StatusBadRequest)
+			return
+		case err != nil:
+			http.Error(w, "unavailable", http.StatusServiceUnavailable)
 			return
 		}
 		c, err := core.NewHTTPConn(w, r)
 		if err != nil {
+			sub.Close()
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
 		s, err := sse.NewStream(c, nil)
 		if err != nil {
+			sub.Close()
 			return
 		}
-		if err := h.ServeSSE(s, topic, sse.LastEventIDFromRequest(r)); err != nil {
+		if err := h.ServeSSE(s, sub); err != nil {
 			log.Print(err)
 		}
 	})

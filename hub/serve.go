@@ -7,11 +7,24 @@ import (
 	"github.com/streamkit/streamkit/sse"
 )
 
-// ServeSSE serves topic on the event stream s, resuming after lastEventID
-// (see [Hub.Subscribe]), and returns when the stream ends: the client left,
-// the stream was shut down or reached its lifetime (sse.Stream sends its
-// farewell), the hub was closed, or the subscriber was too slow. It closes s
-// before returning.
+// ServeSSE serves the subscription sub on the event stream s, and returns
+// when the stream ends: the client left, the stream was shut down or
+// reached its lifetime (sse.Stream sends its farewell), the hub was closed,
+// or the subscriber was too slow. It closes sub and s before returning.
+//
+// Subscribe first, then open the stream, then call ServeSSE:
+//
+//	sub, err := h.Subscribe(r.Context(), topic, sse.LastEventIDFromRequest(r))
+//	if err != nil { ... 400 for ErrInvalidTopic, 503 otherwise ... }
+//	s, err := sse.NewStream(conn, opts)
+//	if err != nil { sub.Close(); return }
+//	h.ServeSSE(s, sub)
+//
+// The order matters: a browser's EventSource reports the stream open when
+// the headers arrive, and a page may publish at once; a subscription made
+// after the headers went out could miss that event. Bad input (an invalid
+// topic) and an unavailable backend are also answered before any byte of
+// the stream, with an ordinary status.
 //
 // It sends the replayed history or a resync signal first, then each live
 // event as the bytes encoded once for every subscriber; heartbeats, write
@@ -22,24 +35,14 @@ import (
 // It returns nil when the client left, the stream was shut down, closed or
 // past its lifetime, or the hub was closed; otherwise the error: one
 // matching [ErrSlowSubscriber], core.ErrWriteTimeout for a client that
-// stopped reading, another write error, or Subscribe's error (an invalid
-// topic, a backend that is down), in which case nothing but the headers was
-// sent. sse.NewStream has sent the headers already, so check the topic with
-// [ValidTopic] before creating the stream, to answer a bad name with 400.
+// stopped reading, or another write error.
 //
 // The handler calls ServeSSE on its own goroutine, which does all the work:
 // the hub runs no goroutine per subscriber.
-func (h *Hub) ServeSSE(s *sse.Stream, topic, lastEventID string) error {
+func (h *Hub) ServeSSE(s *sse.Stream, sub *Subscription) error {
 	defer s.Close() //nolint:errcheck // the stream records its own end
-	ctx := s.Context()
-	sub, err := h.Subscribe(ctx, topic, lastEventID)
-	if err != nil {
-		if s.Err() != nil {
-			return streamEnd(s.Err())
-		}
-		return err
-	}
 	defer sub.Close()
+	ctx := s.Context()
 	for {
 		ev, err := sub.Next(ctx)
 		switch {

@@ -30,21 +30,28 @@ func newSSEServer(t *testing.T, h *hub.Hub, opts *sse.Options, http2 bool) *sseS
 	s := &sseServer{results: make(chan error, 16)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /sse/topics/{topic}", func(w http.ResponseWriter, r *http.Request) {
-		topic := r.PathValue("topic")
-		if !hub.ValidTopic(topic) {
+		sub, err := h.Subscribe(r.Context(), r.PathValue("topic"), sse.LastEventIDFromRequest(r))
+		switch {
+		case errors.Is(err, hub.ErrInvalidTopic):
 			http.Error(w, "invalid topic name", http.StatusBadRequest)
+			return
+		case err != nil:
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			s.results <- err
 			return
 		}
 		c, err := core.NewHTTPConn(w, r)
 		if err != nil {
+			sub.Close()
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
 		st, err := sse.NewStream(c, opts)
 		if err != nil {
+			sub.Close()
 			return
 		}
-		s.results <- h.ServeSSE(st, topic, sse.LastEventIDFromRequest(r))
+		s.results <- h.ServeSSE(st, sub)
 	})
 	if http2 {
 		s.Server = httptest.NewUnstartedServer(mux)
@@ -293,5 +300,24 @@ func TestServeSSESubscribeError(t *testing.T) {
 	}
 	if err := srv.result(t); !errors.Is(err, hub.ErrClosed) {
 		t.Errorf("ServeSSE on a closed hub = %v; want ErrClosed", err)
+	}
+}
+
+// An event published the moment the client sees the stream open (as a page
+// does when its EventSource fires "open") reaches that client.
+func TestServeSSENoEventMissedAfterOpen(t *testing.T) {
+	h := newHub(t, nil)
+	srv := newSSEServer(t, h, nil, false)
+	for i := range 20 {
+		r, _, stop := srv.open(t, "/sse/topics/race", "")
+		want := fmt.Sprintf(`{"i":%d}`, i)
+		if _, err := h.Publish(context.Background(), "race", hub.Message{Type: "m", Data: want}); err != nil {
+			t.Fatal(err)
+		}
+		if ev := readEvent(t, r); ev.Data != want {
+			t.Fatalf("round %d: first event %q, want the one published at open, %q", i, ev.Data, want)
+		}
+		stop()
+		srv.result(t)
 	}
 }

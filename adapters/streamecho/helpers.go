@@ -149,22 +149,29 @@ func NDJSONChan[T any](fn func(c echo.Context) (<-chan T, error), opts *ndjson.O
 }
 
 // HubTopic returns a handler that serves the topic named by the route
-// parameter topicParam as Server-Sent Events, with hub.Hub.ServeSSE: the
+// parameter topicParam as Server-Sent Events, with hub.Hub.Subscribe and
+// hub.Hub.ServeSSE: the
 // history after the client's Last-Event-ID (see [LastEventID]) or a resync
 // signal, then live events, until the client leaves or the stream is shut
 // down. A topic name the hub does not accept (hub.ValidTopic) gets 400 and
-// a plain-text reason before anything is streamed. The handler is safe for
+// a plain-text reason before anything is streamed, and a hub that cannot
+// serve the topic (closed, or its backend down) gets 503. The subscription
+// is made before the headers go out, so nothing published once the client
+// sees the stream open is missed. The handler is safe for
 // concurrent use; each request does its work on its own goroutine (the
 // hub runs none per subscriber).
 //
 //	e.GET("/sse/topics/:topic", streamecho.HubTopic(h, "topic", nil))
 func HubTopic(h *hub.Hub, topicParam string, opts *sse.Options) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		out := adapterkit.ServeTopic(h, c.Param(topicParam), LastEventID(c),
+		out := adapterkit.ServeTopic(c.Request().Context(), h, c.Param(topicParam), LastEventID(c),
 			func() (*sse.Stream, error) { return SSE(c, opts) })
-		if out.Stage == adapterkit.BadTopic {
+		switch out.Stage {
+		case adapterkit.BadTopic:
 			plainError(c, http.StatusBadRequest,
 				"streamecho: invalid topic name: use 1 to 64 ASCII letters, digits, '.', '_' or '-'")
+		case adapterkit.Unavailable:
+			plainError(c, http.StatusServiceUnavailable, "streamecho: the topic cannot be served now")
 		}
 		return out.Err
 	}

@@ -209,20 +209,29 @@ func NDJSONChan[T any](fn func(c context.Context, ctx *app.RequestContext) (<-ch
 }
 
 // HubTopic returns a handler that serves the topic named by the route
-// parameter topicParam as Server-Sent Events, with hub.Hub.ServeSSE: the
+// parameter topicParam as Server-Sent Events, with hub.Hub.Subscribe and
+// hub.Hub.ServeSSE: the
 // history after the client's Last-Event-ID (see [LastEventID]) or a resync
 // signal, then live events, until the client leaves or the stream is shut
 // down. A topic name the hub does not accept (hub.ValidTopic) gets 400 and
-// a plain-text reason before anything is streamed.
+// a plain-text reason before anything is streamed, and a hub that cannot
+// serve the topic (closed, or its backend down) gets 503. The subscription
+// is made before the headers go out, so nothing published once the client
+// sees the stream open is missed.
 //
 //	h.GET("/sse/topics/:topic", streamhertz.HubTopic(hb, "topic", nil))
 func HubTopic(h *hub.Hub, topicParam string, opts *sse.Options) app.HandlerFunc {
 	return func(c context.Context, ctx *app.RequestContext) {
-		out := adapterkit.ServeTopic(h, ctx.Param(topicParam), LastEventID(ctx),
+		out := adapterkit.ServeTopic(c, h, ctx.Param(topicParam), LastEventID(ctx),
 			func() (*sse.Stream, error) { return SSE(c, ctx, opts) })
-		if out.Stage == adapterkit.BadTopic {
+		switch out.Stage {
+		case adapterkit.BadTopic:
 			plainError(ctx, http.StatusBadRequest,
 				"streamhertz: invalid topic name: use 1 to 64 ASCII letters, digits, '.', '_' or '-'")
+			return
+		case adapterkit.Unavailable:
+			ctx.Error(out.Err) //nolint:errcheck // recorded for hertz's logging
+			plainError(ctx, http.StatusServiceUnavailable, "streamhertz: the topic cannot be served now")
 			return
 		}
 		report(ctx, out)

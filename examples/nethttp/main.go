@@ -174,17 +174,26 @@ func (a *app) subscribe(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	// Subscribe before the headers go out: a page publishes as soon as its
+	// EventSource opens, and that event must not be missed.
+	sub, err := a.hub.Subscribe(r.Context(), topic, sse.LastEventIDFromRequest(r))
+	if err != nil {
+		http.Error(w, "the topic cannot be served now", http.StatusServiceUnavailable)
+		return
+	}
 	c, ok := conn(w, r)
 	if !ok {
+		sub.Close()
 		return
 	}
 	s, err := sse.NewStream(c, a.sseOptions(false))
 	if err != nil {
+		sub.Close()
 		return
 	}
 	// Replays what the client missed (or sends a resync), then live events,
-	// until the client leaves or the server shuts down. It closes s.
-	a.hub.ServeSSE(s, topic, sse.LastEventIDFromRequest(r))
+	// until the client leaves or the server shuts down. It closes s and sub.
+	a.hub.ServeSSE(s, sub)
 }
 
 func (a *app) publish(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package adapterkit
 
 import (
+	"context"
 	"errors"
 	"iter"
 
@@ -30,6 +31,11 @@ const (
 	// NotOpened: opening the stream failed with Outcome.Err. The opener
 	// has answered the client already, or the client left.
 	NotOpened
+
+	// Unavailable: [ServeTopic] could not subscribe (the hub is closed, or
+	// its backend is down) with Outcome.Err; nothing was opened or sent,
+	// and the adapter answers 503.
+	Unavailable
 )
 
 // Outcome is how one request of a handler constructor went, for the adapter
@@ -88,19 +94,25 @@ func NDJSONChan[T any](fn func() (<-chan T, error), open func() (*ndjson.Stream,
 }
 
 // ServeTopic runs a request of a HubTopic handler: it checks topic with
-// hub.ValidTopic (BadTopic, before anything is opened, when it fails), then
-// starts the stream with open and serves the topic on it from lastEventID
-// with h.ServeSSE, which closes it. A Served Outcome's Err is ServeSSE's
-// error, nil for an ordinary end. It runs on the request's goroutine.
-func ServeTopic(h *hub.Hub, topic, lastEventID string, open func() (*sse.Stream, error)) Outcome {
+// hub.ValidTopic, subscribes to it with ctx, the request's context (before
+// anything is sent, so that no event published once the client sees the
+// stream open is missed), opens the stream with open, and serves the
+// subscription on it with h.ServeSSE, which closes both. A Served Outcome's
+// Err is ServeSSE's error unless that is an ordinary end.
+func ServeTopic(ctx context.Context, h *hub.Hub, topic, lastEventID string, open func() (*sse.Stream, error)) Outcome {
 	if !hub.ValidTopic(topic) {
 		return Outcome{Stage: BadTopic}
 	}
+	sub, err := h.Subscribe(ctx, topic, lastEventID)
+	if err != nil {
+		return Outcome{Stage: Unavailable, Err: err}
+	}
 	s, err := open()
 	if err != nil {
+		sub.Close()
 		return Outcome{Stage: NotOpened, Err: err}
 	}
-	return Outcome{Err: endError(h.ServeSSE(s, topic, lastEventID))}
+	return Outcome{Err: endError(h.ServeSSE(s, sub))}
 }
 
 // source is what the handler constructors stream from.

@@ -1,6 +1,7 @@
 package adapterkit_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"iter"
@@ -263,7 +264,7 @@ func TestServeTopic(t *testing.T) {
 		h := hub.New(nil)
 		defer h.Close()
 		called := false
-		out := adapterkit.ServeTopic(h, "no/slashes", "", func() (*sse.Stream, error) {
+		out := adapterkit.ServeTopic(context.Background(), h, "no/slashes", "", func() (*sse.Stream, error) {
 			called = true
 			return nil, cantOpen
 		})
@@ -272,10 +273,23 @@ func TestServeTopic(t *testing.T) {
 		}
 	})
 
+	t.Run("Unavailable", func(t *testing.T) {
+		h := hub.New(nil)
+		h.Close()
+		called := false
+		out := adapterkit.ServeTopic(context.Background(), h, "news", "", func() (*sse.Stream, error) {
+			called = true
+			return nil, cantOpen
+		})
+		if out.Stage != adapterkit.Unavailable || !errors.Is(out.Err, hub.ErrClosed) || called {
+			t.Errorf("Outcome = %+v, open called = %v; want Unavailable with hub.ErrClosed, open not called", out, called)
+		}
+	})
+
 	t.Run("NotOpened", func(t *testing.T) {
 		h := hub.New(nil)
 		defer h.Close()
-		out := adapterkit.ServeTopic(h, "news", "", func() (*sse.Stream, error) { return nil, cantOpen })
+		out := adapterkit.ServeTopic(context.Background(), h, "news", "", func() (*sse.Stream, error) { return nil, cantOpen })
 		if out.Stage != adapterkit.NotOpened || !errors.Is(out.Err, cantOpen) {
 			t.Errorf("Outcome = %+v, want NotOpened with %v", out, cantOpen)
 		}
@@ -287,7 +301,7 @@ func TestServeTopic(t *testing.T) {
 		rec := streamtest.NewRecorder()
 		var called bool
 		done := make(chan adapterkit.Outcome)
-		go func() { done <- adapterkit.ServeTopic(h, "news", "", openSSE(rec, &called)) }()
+		go func() { done <- adapterkit.ServeTopic(context.Background(), h, "news", "", openSSE(rec, &called)) }()
 		if !rec.WaitFlush(5 * time.Second) {
 			t.Fatal("no flush within 5s: the stream did not start")
 		}
@@ -310,7 +324,7 @@ func TestServeTopic(t *testing.T) {
 			rec.FailWrites(broken)
 			return s, err
 		}
-		out := adapterkit.ServeTopic(h, "news", "", open)
+		out := adapterkit.ServeTopic(context.Background(), h, "news", "", open)
 		if out.Stage != adapterkit.Served || !errors.Is(out.Err, broken) {
 			t.Errorf("Outcome = %+v, want Served with %v: a broken connection is not an ordinary end", out, broken)
 		}
