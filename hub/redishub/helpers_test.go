@@ -1,0 +1,221 @@
+package redishub_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/streamkit/streamkit/hub"
+	"github.com/streamkit/streamkit/hub/redishub"
+)
+
+// quiet drops the backends' logs: the failure tests lose connections on
+// purpose.
+var quiet = slog.New(slog.DiscardHandler)
+
+// testCtx is a context that ends with the test, or after 10 s.
+func testCtx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// newClient returns a client of the Redis at addr, closed with the test.
+// Its connections carry name in CLIENT LIST.
+func newClient(t testing.TB, addr, name string) *redis.Client {
+	c := redis.NewClient(&redis.Options{
+		Addr:                  addr,
+		ClientName:            name,
+		ContextTimeoutEnabled: true,
+	})
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// proc is what one server process holds: a client, a backend and a hub.
+type proc struct {
+	client  *redis.Client
+	backend *redishub.Backend
+	hub     *hub.Hub
+}
+
+// newProc starts a "process" on the Redis at addr. Its client connections
+// are named name; o may be nil.
+func newProc(t testing.TB, addr, name string, o *redishub.Options) *proc {
+	t.Helper()
+	var opts redishub.Options
+	if o != nil {
+		opts = *o
+	}
+	if opts.Logger == nil {
+		opts.Logger = quiet
+	}
+	p := &proc{client: newClient(t, addr, name)}
+	b, err := redishub.New(p.client, &opts)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	p.backend = b
+	p.hub = hub.New(&hub.Options{Backend: b})
+	t.Cleanup(p.close)
+	return p
+}
+
+// close shuts the process down: hub, backend, client. It is idempotent.
+func (p *proc) close() {
+	p.hub.Close()
+	p.backend.Close()
+	p.client.Close()
+}
+
+func subscribe(t testing.TB, h *hub.Hub, topic, last string) *hub.Subscription {
+	t.Helper()
+	s, err := h.Subscribe(testCtx(t), topic, last)
+	if err != nil {
+		t.Fatalf("Subscribe(%q, %q): %v", topic, last, err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+func publish(t testing.TB, h *hub.Hub, topic, data string) string {
+	t.Helper()
+	id, err := h.Publish(testCtx(t), topic, hub.Message{Type: "note", Data: data})
+	if err != nil {
+		t.Fatalf("Publish(%q, %q): %v", topic, data, err)
+	}
+	return id
+}
+
+// publishN publishes events with data "e<from>" to "e<to>" and returns
+// their IDs.
+func publishN(t testing.TB, h *hub.Hub, topic string, from, to int) []string {
+	t.Helper()
+	var ids []string
+	for i := from; i <= to; i++ {
+		ids = append(ids, publish(t, h, topic, fmt.Sprintf("e%d", i)))
+	}
+	return ids
+}
+
+func next(t testing.TB, s *hub.Subscription) hub.Event {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	e, err := s.Next(ctx)
+	if err != nil {
+		t.Fatalf("Next: %v", err)
+	}
+	return e
+}
+
+// expectNothing checks that no event comes within a short while.
+func expectNothing(t testing.TB, s *hub.Subscription) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if e, err := s.Next(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Next = %+v, %v; want nothing", e, err)
+	}
+}
+
+// expectEvents reads events and checks their data and IDs, in order, and
+// that none is a resync. ids may be nil.
+func expectEvents(t testing.TB, s *hub.Subscription, data []string, ids []string) {
+	t.Helper()
+	for i, w := range data {
+		e := next(t, s)
+		if e.Resync != "" || e.Data != w || (ids != nil && e.ID != ids[i]) {
+			want := ""
+			if ids != nil {
+				want = " and ID " + ids[i]
+			}
+			t.Fatalf("event %d = %+v; want data %q%s", i, e, w, want)
+		}
+	}
+}
+
+// dataRange returns "e<from>" to "e<to>".
+func dataRange(from, to int) []string {
+	var out []string
+	for i := from; i <= to; i++ {
+		out = append(out, fmt.Sprintf("e%d", i))
+	}
+	return out
+}
+
+type resyncData struct {
+	Reason string `json:"reason"`
+	LastID string `json:"last_id"`
+}
+
+// expectResync reads a resync signal with the given reason and returns its
+// last ID.
+func expectResync(t testing.TB, s *hub.Subscription, reason hub.Reason) string {
+	t.Helper()
+	e := next(t, s)
+	if e.Resync != reason {
+		t.Fatalf("event = %+v; want a resync signal with reason %q", e, reason)
+	}
+	var d resyncData
+	if err := json.Unmarshal([]byte(e.Data), &d); err != nil {
+		t.Fatalf("resync data %q: %v", e.Data, err)
+	}
+	if d.Reason != string(reason) || d.LastID != e.ID {
+		t.Fatalf("resync = id %q, data %+v; want reason %q and last_id = id", e.ID, d, reason)
+	}
+	return e.ID
+}
+
+// eventually retries cond every 10 ms for up to 10 s.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// clients counts the connections in CLIENT LIST named name, of every type
+// or of the given one ("pubsub", "normal").
+func clients(t testing.TB, c *redis.Client, name, typ string) int {
+	t.Helper()
+	var cmd *redis.StringCmd
+	if typ == "" {
+		cmd = c.ClientList(testCtx(t))
+	} else {
+		cmd = redis.NewStringCmd(testCtx(t), "client", "list", "type", typ)
+		_ = c.Process(testCtx(t), cmd)
+	}
+	list, err := cmd.Result()
+	if err != nil {
+		t.Fatalf("CLIENT LIST: %v", err)
+	}
+	n := 0
+	for _, line := range strings.Split(list, "\n") {
+		if strings.Contains(line, " name="+name+" ") {
+			n++
+		}
+	}
+	return n
+}
+
+// numsub returns how many connections are subscribed to channel.
+func numsub(t testing.TB, c *redis.Client, channel string) int64 {
+	t.Helper()
+	m, err := c.PubSubNumSub(testCtx(t), channel).Result()
+	if err != nil {
+		t.Fatalf("PUBSUB NUMSUB: %v", err)
+	}
+	return m[channel]
+}
