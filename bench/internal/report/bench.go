@@ -1,0 +1,106 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Bench is the parsed output of go test -bench: each benchmark's lines,
+// by name without the "Benchmark" prefix and the -GOMAXPROCS suffix.
+type Bench struct {
+	// CPU is the "cpu:" line go test prints, if any.
+	CPU string
+	// Lines maps a name such as "SSEEncode/streamkit" to the metrics of
+	// each of its runs (one per -count), unit to value.
+	Lines map[string][]map[string]float64
+}
+
+// ParseBench reads go test -bench output. Lines other than benchmark
+// results and the cpu line are ignored, so the output of several packages
+// may be concatenated.
+func ParseBench(r io.Reader) (Bench, error) {
+	b := Bench{Lines: make(map[string][]map[string]float64)}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if cpu, ok := strings.CutPrefix(line, "cpu: "); ok && b.CPU == "" {
+			b.CPU = strings.TrimSpace(cpu)
+			continue
+		}
+		name, metrics, ok := parseLine(line)
+		if ok {
+			b.Lines[name] = append(b.Lines[name], metrics)
+		}
+	}
+	return b, sc.Err()
+}
+
+// parseLine parses "BenchmarkName-2  N  v1 unit1  v2 unit2 ...".
+func parseLine(line string) (string, map[string]float64, bool) {
+	f := strings.Fields(line)
+	if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") || len(f)%2 != 0 {
+		return "", nil, false
+	}
+	if _, err := strconv.ParseInt(f[1], 10, 64); err != nil {
+		return "", nil, false
+	}
+	name := strings.TrimPrefix(f[0], "Benchmark")
+	if i := strings.LastIndexByte(name, '-'); i > 0 {
+		if _, err := strconv.Atoi(name[i+1:]); err == nil {
+			name = name[:i]
+		}
+	}
+	m := make(map[string]float64, (len(f)-2)/2)
+	for i := 2; i+1 < len(f); i += 2 {
+		v, err := strconv.ParseFloat(f[i], 64)
+		if err != nil {
+			return "", nil, false
+		}
+		m[f[i+1]] = v
+	}
+	return name, m, true
+}
+
+// Metric returns the median over the runs of name of the metric unit, and
+// whether there was one.
+func (b Bench) Metric(name, unit string) (float64, bool) {
+	var vs []float64
+	for _, m := range b.Lines[name] {
+		if v, ok := m[unit]; ok {
+			vs = append(vs, v)
+		}
+	}
+	if len(vs) == 0 {
+		return 0, false
+	}
+	return median(vs), true
+}
+
+func median(vs []float64) float64 {
+	vs = slices.Clone(vs)
+	slices.Sort(vs)
+	n := len(vs)
+	if n%2 == 1 {
+		return vs[n/2]
+	}
+	return (vs[n/2-1] + vs[n/2]) / 2
+}
+
+// Names returns the benchmark names that start with prefix, sorted.
+func (b Bench) Names(prefix string) []string {
+	var out []string
+	for name := range b.Lines {
+		if strings.HasPrefix(name, prefix) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (b Bench) String() string { return fmt.Sprintf("%d benchmarks", len(b.Lines)) }

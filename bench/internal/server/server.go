@@ -1,0 +1,196 @@
+// Package server holds the end-to-end benchmark servers: for each
+// framework (net/http, gin, echo, hertz), one handler per way of streaming
+// Server-Sent Events, all sending the same events, so that the load
+// generator compares like with like. cmd/benchserver runs one of them in a
+// process of its own.
+//
+// Every handler serves GET /sse?n=N&idle=B: N events (ID "1" to "N",
+// type payload.Type, data payload.JSON), then, with idle=1, it keeps the
+// stream open until the client leaves; otherwise the response ends. The
+// events are the same bytes in every mode, except that gin's own encoder
+// writes no space after the colons.
+package server
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/streamkit/streamkit/bench/internal/payload"
+	"github.com/streamkit/streamkit/core"
+)
+
+// Frameworks lists the frameworks, in report order.
+var Frameworks = []string{"nethttp", "gin", "echo", "hertz"}
+
+// Modes of streaming, in report order.
+const (
+	// Own is the framework's own way, as its documentation or cookbook
+	// shows it: gin's c.SSEvent path (c.Render with sse.Event) and
+	// c.Writer.Flush; echo's cookbook fmt.Fprintf and Response().Flush;
+	// hertz's pkg/protocol/sse Writer; for net/http, fmt.Fprintf and
+	// http.Flusher.
+	Own = "own"
+	// Loop is a careful hand-written loop: each event appended to a
+	// reused buffer, written and flushed through the framework's writer.
+	Loop = "loop"
+	// Streamkit is the streamkit adapter's SSE stream, flushing after
+	// every event (the default).
+	Streamkit = "streamkit"
+	// Coalesce is the streamkit adapter's SSE stream with
+	// core.Coalesce(CoalesceBytes, CoalesceDelay).
+	Coalesce = "coalesce"
+	// Batch writes events encoded before the request in 32 KiB writes,
+	// each flushed: the ceiling of what the framework can carry.
+	Batch = "batch"
+)
+
+// Modes lists the modes in report order.
+var Modes = []string{Own, Loop, Streamkit, Coalesce, Batch}
+
+// The coalescing policy of the [Coalesce] mode.
+const (
+	CoalesceBytes = 32 << 10
+	CoalesceDelay = 5 * time.Millisecond
+)
+
+// batchSize is the size of each write of the [Batch] mode.
+const batchSize = 32 << 10
+
+// MaxEvents is the most events one request may ask for.
+const MaxEvents = 1 << 20
+
+// idCount is the number of distinct IDs; event i has ID ids[i%idCount].
+// The IDs are built at start so that no handler measures integer
+// formatting.
+const idCount = 1 << 14
+
+// events is what every handler sends.
+type events struct {
+	ids []string
+	// wire is idCount events encoded back to back, and ends[i] the end
+	// of event i in it, for the Batch mode.
+	wire []byte
+	ends []int
+}
+
+func newEvents() *events {
+	ev := &events{ids: payload.IDs(idCount)}
+	for _, id := range ev.ids {
+		ev.wire = AppendEvent(ev.wire, id)
+		ev.ends = append(ev.ends, len(ev.wire))
+	}
+	return ev
+}
+
+// id returns the ID of event i (from 0).
+func (ev *events) id(i int) string { return ev.ids[i%idCount] }
+
+// AppendEvent appends the benchmark event with the given ID, as the
+// hand-written loop writes it: no validation, no line splitting.
+func AppendEvent(dst []byte, id string) []byte {
+	dst = append(dst, "id: "...)
+	dst = append(dst, id...)
+	dst = append(dst, "\nevent: "+payload.Type+"\ndata: "+payload.JSON+"\n\n"...)
+	return dst
+}
+
+// batches calls write with the wire form of events 0 to n-1, in pieces of
+// at most batchSize bytes, cut at event boundaries, and stops at the first
+// error.
+func (ev *events) batches(n int, write func([]byte) error) error {
+	for start := 0; start < n; {
+		// Events start..end-1, within one pass over the ring of IDs.
+		from := start % idCount
+		first := 0
+		if from > 0 {
+			first = ev.ends[from-1]
+		}
+		end := min(n, start+idCount-from)
+		last := from + (end - start) // index after the last event
+		// Shrink to batchSize.
+		i, _ := slices.BinarySearch(ev.ends[from:last], first+batchSize+1)
+		if i == 0 {
+			i = 1
+		}
+		if err := write(ev.wire[first:ev.ends[from+i-1]]); err != nil {
+			return err
+		}
+		start += i
+	}
+	return nil
+}
+
+// request is what a handler needs from the query.
+type request struct {
+	n    int
+	idle bool
+}
+
+func parse(get func(string) string) (request, error) {
+	n, err := strconv.Atoi(get("n"))
+	if err != nil || n < 0 || n > MaxEvents {
+		return request{}, fmt.Errorf("n must be an integer from 0 to %d", MaxEvents)
+	}
+	return request{n: n, idle: get("idle") == "1"}, nil
+}
+
+// Server is a running benchmark server.
+type Server struct {
+	// Addr is the host:port it listens on.
+	Addr  string
+	close func(context.Context) error
+}
+
+// Close shuts the server down, waiting for handlers up to ctx.
+func (s *Server) Close(ctx context.Context) error { return s.close(ctx) }
+
+// Start serves framework's handler for mode on ln until Close. It returns
+// an error for an unknown framework or mode.
+func Start(framework, mode string, ln net.Listener) (*Server, error) {
+	if !slices.Contains(Modes, mode) {
+		return nil, fmt.Errorf("server: unknown mode %q (want one of %v)", mode, Modes)
+	}
+	ev := newEvents()
+	switch framework {
+	case "nethttp":
+		return serveHTTP(ln, netHTTPHandler(mode, ev))
+	case "gin":
+		return serveHTTP(ln, ginHandler(mode, ev))
+	case "echo":
+		return serveHTTP(ln, echoHandler(mode, ev))
+	case "hertz":
+		return serveHertz(ln, mode, ev)
+	}
+	return nil, fmt.Errorf("server: unknown framework %q (want one of %v)", framework, Frameworks)
+}
+
+// serveHTTP runs h on a net/http server; gin and echo ride on it.
+func serveHTTP(ln net.Listener, h http.Handler) (*Server, error) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srv.Serve(ln) //nolint:errcheck // ErrServerClosed after Close
+	}()
+	return &Server{Addr: ln.Addr().String(), close: func(ctx context.Context) error {
+		err := srv.Shutdown(ctx)
+		if err != nil {
+			srv.Close() //nolint:errcheck // already failing
+		}
+		<-done
+		return err
+	}}, nil
+}
+
+// flushPolicy returns the streamkit flush policy of mode.
+func flushPolicy(mode string) core.FlushPolicy {
+	if mode == Coalesce {
+		return core.Coalesce(CoalesceBytes, CoalesceDelay)
+	}
+	return core.FlushPolicy{}
+}
