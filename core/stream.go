@@ -65,9 +65,9 @@ type Stream struct {
 	buf        []byte
 	started    bool
 	armed      bool      // flushTimer is running
-	deadline   time.Time // the write deadline in force, zero for none
-	noDeadline bool      // the Conn cannot set deadlines
-	lastWrite  time.Time
+	deadline   int64 // the write deadline in force, Unix nanoseconds; 0 for none
+	noDeadline bool  // the Conn cannot set deadlines
+	lastWrite  int64 // when the last flush began, by the coarse clock
 	unsent     int64 // messages buffered since the last flush
 }
 
@@ -119,7 +119,8 @@ func New(c Conn, opts *Options) (*Stream, error) {
 			s.noDeadline = true
 		}
 	}
-	s.lastWrite = time.Now()
+	coarse.acquire()
+	s.lastWrite = coarse.now()
 	if o.Preamble != nil {
 		s.buf = o.Preamble(s.buf)
 	}
@@ -342,7 +343,7 @@ func (s *Stream) scheduleLocked() {
 
 // flushLocked writes the buffer and then extra, and flushes the Conn.
 func (s *Stream) flushLocked(extra []byte) error {
-	now := time.Now()
+	now := coarse.now()
 	if err := s.renewDeadlineLocked(now); err != nil {
 		return s.failLocked(err)
 	}
@@ -398,15 +399,15 @@ func (s *Stream) sendLocked(extra []byte) (err error) {
 
 // renewDeadlineLocked moves the write deadline to now+timeout when less
 // than 7/8 of the timeout is left, so that most flushes skip the call.
-func (s *Stream) renewDeadlineLocked(now time.Time) error {
+func (s *Stream) renewDeadlineLocked(now int64) error {
 	if s.timeout < 0 || s.noDeadline {
 		return nil
 	}
-	if !s.deadline.IsZero() && s.deadline.Sub(now) > s.timeout-s.timeout/8 {
+	if s.deadline != 0 && time.Duration(s.deadline-now) > s.timeout-s.timeout/8 {
 		return nil
 	}
-	d := now.Add(s.timeout)
-	if err := s.conn.SetWriteDeadline(d); err != nil {
+	d := now + int64(s.timeout)
+	if err := s.conn.SetWriteDeadline(time.Unix(0, d)); err != nil {
 		if errors.Is(err, errors.ErrUnsupported) {
 			s.noDeadline = true
 			return nil
@@ -420,9 +421,9 @@ func (s *Stream) renewDeadlineLocked(now time.Time) error {
 // failLocked ends the stream after a failed write and returns the error to
 // report, classifying an expired deadline as [ErrWriteTimeout].
 func (s *Stream) failLocked(err error) error {
-	at := time.Now()
+	at := time.Now().UnixNano()
 	timedOut := errors.Is(err, os.ErrDeadlineExceeded) ||
-		(!s.deadline.IsZero() && !at.Before(s.deadline))
+		(s.deadline != 0 && at >= s.deadline)
 	var out error
 	switch {
 	case timedOut:
@@ -468,6 +469,7 @@ func (s *Stream) release() {
 		if s.reg != nil {
 			s.reg.leave(s)
 		}
+		coarse.release()
 	})
 }
 
@@ -508,12 +510,12 @@ func (s *Stream) heartbeatFired() {
 		return
 	}
 	if !s.ended() {
-		if idle := time.Since(s.lastWrite); idle >= s.hb {
+		if idle := time.Duration(time.Now().UnixNano() - s.lastWrite); idle >= s.hb {
 			s.buf = s.hbMsg(s.buf)
 			s.flushLocked(nil) //nolint:errcheck // the stream records it
 		}
 		if !s.ended() {
-			s.hbTimer.Reset(s.hb - time.Since(s.lastWrite))
+			s.hbTimer.Reset(s.hb - time.Duration(time.Now().UnixNano()-s.lastWrite))
 		}
 	}
 	s.unlock()
