@@ -1,7 +1,6 @@
 package sse
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // ContentType is the Content-Type of an event stream. Browsers decode every
@@ -76,10 +76,6 @@ type Event struct {
 	ResetID bool
 }
 
-// text is what the data appenders take: a string, or JSON bytes as they
-// come from a marshaller, without a conversion.
-type text interface{ string | []byte }
-
 // fieldError is what AppendEvent returns for a field it refuses. The
 // values are built once, so that refusing does not allocate either; each
 // message ends in "invalid field" and reads as ErrInvalidField wrapped.
@@ -118,20 +114,42 @@ var fieldErrors = func() (errs [2][4]error) {
 
 var errNilEvent error = &fieldError{"sse: nil event: invalid field"}
 
+// unusual marks the bytes a single-line field may not hold (CR, LF, NUL)
+// and the non-ASCII ones, whose UTF-8 must then be checked: one table load
+// per byte is all a plain ASCII field costs.
+var unusual = func() (t [256]bool) {
+	t['\r'], t['\n'], t[0] = true, true, true
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = true
+	}
+	return t
+}()
+
 // checkField reports why s cannot be sent as a single-line field.
 func checkField(s string, field int) error {
-	ascii := true
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= utf8.RuneSelf:
-			ascii = false
-		case c == '\r' || c == '\n':
+		if unusual[s[i]] {
+			return checkUnusual(s, field)
+		}
+	}
+	if field == fieldID && len(s) > MaxLastEventIDLength {
+		return fieldErrors[field][problemLength]
+	}
+	return nil
+}
+
+// checkUnusual is checkField for a field with a byte that is not plain
+// ASCII text.
+func checkUnusual(s string, field int) error {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\r', '\n':
 			return fieldErrors[field][problemLineBreak]
-		case c == 0:
+		case 0:
 			return fieldErrors[field][problemNUL]
 		}
 	}
-	if !ascii && !utf8.ValidString(s) {
+	if !utf8.ValidString(s) {
 		return fieldErrors[field][problemUTF8]
 	}
 	if field == fieldID && len(s) > MaxLastEventIDLength {
@@ -184,7 +202,7 @@ func AppendJSON[T any](dst []byte, e *Event, v T, marshal func(any) ([]byte, err
 	if err != nil {
 		return dst, err
 	}
-	return appendEvent(dst, e, b, true), nil
+	return appendEvent(dst, e, bytesAsString(b), true), nil
 }
 
 // marshalData validates e and then marshals v.
@@ -205,9 +223,11 @@ func marshalData(e *Event, v any, marshal func(any) ([]byte, error)) ([]byte, er
 // appendEvent writes a validated event with data in place of e.Data. With
 // dispatch set, the event gets a data line even when it would otherwise be
 // a control block.
-func appendEvent[S text](dst []byte, e *Event, data S, dispatch bool) []byte {
-	control := !dispatch && len(data) == 0 && e.ID == "" && e.Type == "" &&
-		(e.Comment != "" || e.Retry > 0 || e.ResetID)
+func appendEvent(dst []byte, e *Event, data string, dispatch bool) []byte {
+	control := false
+	if len(data) == 0 && !dispatch {
+		control = e.ID == "" && e.Type == "" && (e.Comment != "" || e.Retry > 0 || e.ResetID)
+	}
 	if e.Comment != "" {
 		dst = appendLines(dst, ": ", e.Comment)
 	}
@@ -254,9 +274,15 @@ func appendComment(dst []byte, text string) []byte {
 // LF and CRLF (one break). Empty s, and a trailing break, give an empty
 // last line. It keeps the position of the next CR and of the next LF so
 // that each byte is searched once, however the breaks are mixed.
-func appendLines[S text](dst []byte, prefix string, s S) []byte {
+func appendLines(dst []byte, prefix, s string) []byte {
 	n := len(s)
-	cr, lf := -1, -1
+	cr, lf := indexFrom(s, 0, '\r'), indexFrom(s, 0, '\n')
+	if cr == n && lf == n {
+		// The common case, one line: no loop.
+		dst = append(dst, prefix...)
+		dst = append(dst, s...)
+		return append(dst, '\n')
+	}
 	start := 0
 	for {
 		if cr < start {
@@ -281,16 +307,16 @@ func appendLines[S text](dst []byte, prefix string, s S) []byte {
 
 // indexFrom returns the index of the first c in s at or after from, or
 // len(s) when there is none.
-func indexFrom[S text](s S, from int, c byte) int {
-	var i int
-	switch v := any(s).(type) {
-	case string:
-		i = strings.IndexByte(v[from:], c)
-	case []byte:
-		i = bytes.IndexByte(v[from:], c)
+func indexFrom(s string, from int, c byte) int {
+	if i := strings.IndexByte(s[from:], c); i >= 0 {
+		return from + i
 	}
-	if i < 0 {
-		return len(s)
-	}
-	return from + i
+	return len(s)
+}
+
+// bytesAsString views b as a string without copying. The encoders use it
+// for marshalled JSON that they own and do not modify while the string is
+// in use, so that one line splitter serves strings and bytes alike.
+func bytesAsString(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }

@@ -214,7 +214,7 @@ func SendJSON[T any](s *Stream, e *Event, v T) error {
 		return err
 	}
 	return s.cs.Append(func(dst []byte) ([]byte, error) {
-		return appendEvent(dst, e, b, true), nil
+		return appendEvent(dst, e, bytesAsString(b), true), nil
 	})
 }
 
