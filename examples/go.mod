@@ -1,6 +1,6 @@
 module github.com/streamkit/streamkit/examples
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/cloudwego/hertz v0.10.4
@@ -10,6 +10,7 @@ require (
 	github.com/streamkit/streamkit/adapters/streamecho v0.0.0
 	github.com/streamkit/streamkit/adapters/streamgin v0.0.0
 	github.com/streamkit/streamkit/adapters/streamhertz v0.0.0
+	github.com/streamkit/streamkit/hub/redishub v0.0.0
 	go.uber.org/goleak v1.3.0
 )
 
@@ -17,6 +18,7 @@ require (
 	github.com/bytedance/gopkg v0.1.3 // indirect
 	github.com/bytedance/sonic v1.15.0 // indirect
 	github.com/bytedance/sonic/loader v0.5.0 // indirect
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/cloudwego/base64x v0.1.6 // indirect
 	github.com/cloudwego/gopkg v0.1.4 // indirect
 	github.com/cloudwego/netpoll v0.7.2 // indirect
@@ -29,7 +31,7 @@ require (
 	github.com/goccy/go-json v0.10.5 // indirect
 	github.com/goccy/go-yaml v1.19.2 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
-	github.com/klauspost/cpuid/v2 v2.3.0 // indirect
+	github.com/klauspost/cpuid/v2 v2.4.0 // indirect
 	github.com/labstack/gommon v0.5.0 // indirect
 	github.com/leodido/go-urn v1.4.0 // indirect
 	github.com/mattn/go-colorable v0.1.15 // indirect
@@ -39,6 +41,7 @@ require (
 	github.com/pelletier/go-toml/v2 v2.2.4 // indirect
 	github.com/quic-go/qpack v0.6.0 // indirect
 	github.com/quic-go/quic-go v0.59.0 // indirect
+	github.com/redis/go-redis/v9 v9.23.0 // indirect
 	github.com/tidwall/gjson v1.14.4 // indirect
 	github.com/tidwall/match v1.1.1 // indirect
 	github.com/tidwall/pretty v1.2.0 // indirect
@@ -47,10 +50,11 @@ require (
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	github.com/valyala/fasttemplate v1.2.2 // indirect
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/arch v0.22.0 // indirect
 	golang.org/x/crypto v0.53.0 // indirect
 	golang.org/x/net v0.56.0 // indirect
-	golang.org/x/sys v0.46.0 // indirect
+	golang.org/x/sys v0.48.0 // indirect
 	golang.org/x/text v0.40.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
 	google.golang.org/protobuf v1.36.10 // indirect
@@ -61,4 +65,5 @@ replace (
 	github.com/streamkit/streamkit/adapters/streamecho => ../adapters/streamecho
 	github.com/streamkit/streamkit/adapters/streamgin => ../adapters/streamgin
 	github.com/streamkit/streamkit/adapters/streamhertz => ../adapters/streamhertz
+	github.com/streamkit/streamkit/hub/redishub => ../hub/redishub
 )

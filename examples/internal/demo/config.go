@@ -29,6 +29,11 @@ type Config struct {
 	// History is how many events each topic keeps for clients that resume
 	// (-history); 0 keeps none.
 	History int
+	// Redis is the URL of a Redis server (-redis), "redis://host:port/db",
+	// that several servers share: their topics, histories and event IDs
+	// are then common, so a client may resume on any of them. "" keeps
+	// the topics in this process's memory.
+	Redis string
 }
 
 // Flags registers the shared flags on fs and returns the Config they fill
@@ -40,6 +45,7 @@ func Flags(fs *flag.FlagSet) *Config {
 	fs.DurationVar(&c.Heartbeat, "heartbeat", DefaultHeartbeat, "idle time before an event stream sends a heartbeat comment")
 	fs.Int64Var(&c.MaxUpload, "max-upload", DefaultMaxUpload, "largest upload accepted, in bytes")
 	fs.IntVar(&c.History, "history", DefaultHistory, "events kept per topic for clients that resume")
+	fs.StringVar(&c.Redis, "redis", "", "Redis URL (redis://host:port/db) shared by several servers; empty keeps topics in memory")
 	return c
 }
 

@@ -15,4 +15,14 @@
 // query accessor ([URLQuery] for net/http, gin and echo). They return an
 // error whose message is the whole plain-text reason to send with 400 Bad
 // Request, before anything is streamed.
+//
+// # Several servers on one Redis
+//
+// With -redis redis://host:port/db, [NewHub] keeps the topics in Redis
+// (hub/redishub) instead of in memory, so that any number of example
+// servers, of any framework, serve the same topics: an event posted to one
+// reaches the subscribers of all, with one sequence of event IDs, and a
+// client resumes on any server from the shared history. While Redis is
+// down or hung, publishing and subscribing answer 503 within
+// [RedisTimeout]; a server that cannot reach Redis at start exits.
 package demo
