@@ -23,6 +23,10 @@ const ContentType = "text/event-stream; charset=utf-8"
 // errors.Is.
 var ErrInvalidField = errors.New("sse: invalid field")
 
+// ReconnectNow, as [Event.Retry], sends "retry: 0", which tells the client
+// to reconnect without waiting. A zero Retry sends no retry line at all.
+const ReconnectNow time.Duration = -1
+
 // Event is one Server-Sent Event. The zero value is a message event with
 // empty data. Callers fill it and pass it to [AppendEvent] or [Stream.Send];
 // neither retains or modifies it.
@@ -41,7 +45,7 @@ var ErrInvalidField = errors.New("sse: invalid field")
 //   - Data: one "data: " line per line (split on CR, LF and CRLF), so the
 //     client sees the lines joined by LF: "a\r\nb" arrives as "a\nb".
 //
-// An event that carries only a Comment, a Retry and/or ResetID (no ID, no
+// An event that carries only a Comment, a nonzero Retry and/or ResetID (no ID, no
 // Type, no Data) is a control block: it gets no data line, and browsers
 // dispatch nothing for it but still apply its retry and id. Every other
 // event, the zero Event included, gets at least one data line, even for
@@ -66,7 +70,8 @@ type Event struct {
 	Data string
 	// Retry asks the client to wait this long before reconnecting. It is
 	// written when positive, rounded up to whole milliseconds, so that a
-	// positive Retry never becomes 0.
+	// positive Retry never becomes 0. [ReconnectNow] (any negative value)
+	// writes "retry: 0": reconnect at once.
 	Retry time.Duration
 	// Comment is sent as comment lines ahead of the fields.
 	Comment string
@@ -226,7 +231,7 @@ func marshalData(e *Event, v any, marshal func(any) ([]byte, error)) ([]byte, er
 func appendEvent(dst []byte, e *Event, data string, dispatch bool) []byte {
 	control := false
 	if len(data) == 0 && !dispatch {
-		control = e.ID == "" && e.Type == "" && (e.Comment != "" || e.Retry > 0 || e.ResetID)
+		control = e.ID == "" && e.Type == "" && (e.Comment != "" || e.Retry != 0 || e.ResetID)
 	}
 	if e.Comment != "" {
 		dst = appendLines(dst, ": ", e.Comment)
@@ -244,7 +249,7 @@ func appendEvent(dst []byte, e *Event, data string, dispatch bool) []byte {
 		dst = append(dst, e.Type...)
 		dst = append(dst, '\n')
 	}
-	if e.Retry > 0 {
+	if e.Retry != 0 {
 		dst = appendRetry(dst, e.Retry)
 	}
 	if !control {
@@ -253,8 +258,10 @@ func appendEvent(dst []byte, e *Event, data string, dispatch bool) []byte {
 	return append(dst, '\n')
 }
 
-// appendRetry appends a retry line, d rounded up to whole milliseconds.
+// appendRetry appends a retry line, d rounded up to whole milliseconds; a
+// negative d gives 0.
 func appendRetry(dst []byte, d time.Duration) []byte {
+	d = max(d, 0)
 	ms := int64(d / time.Millisecond)
 	if d%time.Millisecond != 0 {
 		ms++

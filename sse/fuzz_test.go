@@ -73,7 +73,7 @@ func FuzzRoundTrip(f *testing.F) {
 		}
 		// Sent rounded up to whole milliseconds; parsed saturating at the
 		// largest Duration.
-		wantRetry := time.Duration(0)
+		wantRetry := time.Duration(0) // also for a negative retry: "retry: 0"
 		if retry > 0 {
 			ms := retry / int64(time.Millisecond)
 			if retry%int64(time.Millisecond) != 0 {
@@ -84,7 +84,7 @@ func FuzzRoundTrip(f *testing.F) {
 				wantRetry = time.Duration(ms) * time.Millisecond
 			}
 		}
-		control := id == "" && typ == "" && data == "" && (comment != "" || retry > 0 || reset)
+		control := id == "" && typ == "" && data == "" && (comment != "" || retry != 0 || reset)
 		if control {
 			if len(evs) != 1 {
 				t.Fatalf("control block %#v dispatched %+v", e, evs[1:])
@@ -105,8 +105,8 @@ func FuzzRoundTrip(f *testing.F) {
 		if got := rd.LastEventID(); got != wantID {
 			t.Errorf("LastEventID() = %q, want %q", got, wantID)
 		}
-		if got, set := rd.Retry(); got != wantRetry || set != (retry > 0) {
-			t.Errorf("Retry() = %v, %v; want %v, %v", got, set, wantRetry, retry > 0)
+		if got, set := rd.Retry(); got != wantRetry || set != (retry != 0) {
+			t.Errorf("Retry() = %v, %v; want %v, %v", got, set, wantRetry, retry != 0)
 		}
 		var wantComments []string
 		if comment != "" {

@@ -1,7 +1,6 @@
 package demo
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/url"
@@ -117,8 +116,8 @@ func (t Ticks) Resume(lastEventID string) (next int, done bool, err error) {
 // line break in id or event, or a retry that is not a number, is an error.
 //
 // An id given empty ("id=") is sent as an empty id field, which resets the
-// client's last event ID. A retry of 0 is sent too, although sse.Event
-// writes only a positive Retry.
+// client's last event ID; a retry of 0 is sent as "retry: 0"
+// (sse.ReconnectNow).
 func ParseEcho(q Query) ([]byte, error) {
 	var e sse.Event
 	e.Data, _ = q("data")
@@ -128,7 +127,6 @@ func ParseEcho(q Query) ([]byte, error) {
 		e.ID = id
 		e.ResetID = id == ""
 	}
-	retryZero := false
 	if v, ok := q("retry"); ok {
 		ms, err := parseDigits(v, int64(time.Duration(1<<63-1)/time.Millisecond))
 		if err != nil {
@@ -136,22 +134,12 @@ func ParseEcho(q Query) ([]byte, error) {
 		}
 		e.Retry = time.Duration(ms) * time.Millisecond
 		if ms == 0 {
-			// sse.Event writes only a positive Retry: encode 1 ms, which
-			// gives the event its shape, then make that line say 0.
-			retryZero, e.Retry = true, time.Millisecond
+			e.Retry = sse.ReconnectNow
 		}
 	}
 	dst, err := sse.AppendEvent(nil, &e)
 	if err != nil {
 		return nil, badRequest(err.Error())
-	}
-	if retryZero {
-		// The retry line is the only one that starts with "retry:".
-		i := 0
-		if !bytes.HasPrefix(dst, []byte("retry: 1\n")) {
-			i = bytes.Index(dst, []byte("\nretry: 1\n")) + 1
-		}
-		dst[i+len("retry: ")] = '0'
 	}
 	return dst, nil
 }
