@@ -144,7 +144,10 @@ func New(c Conn, opts *Options) (*Stream, error) {
 	// happens before it runs. Everything after may be read by timers and
 	// the registry, which only see the stream from here on.
 	s.ctx, s.cancel = context.WithCancelCause(c.Context())
-	s.stopDone = context.AfterFunc(s.ctx, s.release)
+	// On the Conn's context, not s.ctx: when the stream ends itself it
+	// releases inline, and one registration in the parent costs less
+	// memory than a second context level.
+	s.stopDone = context.AfterFunc(c.Context(), s.release)
 	if s.lifeTimer != nil {
 		s.lifeTimer.Reset(max(lifetime, 0))
 	}
