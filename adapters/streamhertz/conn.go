@@ -60,7 +60,6 @@ type binding struct {
 	hw     *hijack
 	ctx    context.Context
 	cancel context.CancelFunc
-	stop   func() bool // unregisters disconnected from hertz's context
 	http10 bool
 	head   bool
 
@@ -169,14 +168,10 @@ func bind(c context.Context, ctx *app.RequestContext) (*binding, error) {
 		head:   ctx.IsHead(),
 	}
 	b.inner = ctx.Response.GetHijackWriter()
-	// The request's context carries c's values but is cancelled only under
-	// mu: on a disconnect by the callback below, and by release. So a
-	// cancellation is ordered after any Conn call in progress, and
-	// whatever the stream did before its last Conn call happens before its
-	// own context callbacks run. A plain context.WithCancel(c) would be
-	// cancelled straight from netpoll's goroutine.
-	b.ctx, b.cancel = context.WithCancel(context.WithoutCancel(c))
-	b.stop = context.AfterFunc(c, b.disconnected)
+	// hertz's context belongs to the connection: the request's own ends
+	// with it (a disconnect, with WithSenseClientDisconnection) and when
+	// release runs as the handler returns.
+	b.ctx, b.cancel = context.WithCancel(c)
 	b.hw = &hijack{b: b}
 	ctx.Response.HijackWriter(b.hw)
 	ctx.Set(bindingKey, b)
@@ -402,16 +397,7 @@ func (b *binding) releaseLocked() {
 	if !b.released {
 		b.released = true
 		b.cancel()
-		b.stop()
 	}
-}
-
-// disconnected runs when hertz's connection-scoped context ends: the client
-// left (with server.WithSenseClientDisconnection) or the connection closed.
-func (b *binding) disconnected() {
-	b.mu.Lock()
-	b.cancel()
-	b.mu.Unlock()
 }
 
 // abandon releases the Conn after a panic. It reports whether the stream had
