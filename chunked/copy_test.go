@@ -14,6 +14,8 @@ import (
 
 	"github.com/streamkit/streamkit/chunked"
 	"github.com/streamkit/streamkit/core"
+
+	"github.com/streamkit/streamkit/internal/livetest"
 )
 
 func TestCopy(t *testing.T) {
@@ -81,14 +83,14 @@ func TestCopy(t *testing.T) {
 // TestCopyStopsWhenClientLeaves streams an endless reader; the copy must
 // end soon after the client goes away.
 func TestCopyStopsWhenClientLeaves(t *testing.T) {
-	for _, tr := range transports {
-		t.Run(tr.name, func(t *testing.T) {
+	for _, tr := range livetest.Protocols {
+		t.Run(tr.Name, func(t *testing.T) {
 			returned := make(chan error, 1)
 			h := streamHandler(t, nil, func(s *chunked.Stream, r *http.Request) {
 				_, err := chunked.Copy(s, &patternReader{n: 1 << 62}, nil)
 				returned <- err
 			})
-			srv, client := newServer(t, tr.h2, h)
+			srv, client := livetest.Serve(t, tr.H2, h)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -14,34 +13,6 @@ import (
 )
 
 func TestMain(m *testing.M) { leakcheck.Main(m) }
-
-// transports lists the live-socket setups the streaming tests run on.
-var transports = []struct {
-	name string
-	h2   bool
-}{
-	{"http1", false},
-	{"http2-tls", true},
-}
-
-// newServer starts a real server running h, over HTTP/1.1 or HTTP/2 with
-// TLS, and returns a client for it. Both are closed when the test ends.
-func newServer(t testing.TB, h2 bool, h http.HandlerFunc) (*httptest.Server, *http.Client) {
-	t.Helper()
-	srv := httptest.NewUnstartedServer(h)
-	if h2 {
-		srv.EnableHTTP2 = true
-		srv.StartTLS()
-	} else {
-		srv.Start()
-	}
-	client := srv.Client()
-	t.Cleanup(func() {
-		client.CloseIdleConnections()
-		srv.Close()
-	})
-	return srv, client
-}
 
 // streamHandler wraps fn, which gets a chunked stream opened with opts, as
 // a handler.

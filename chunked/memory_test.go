@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/streamkit/streamkit/chunked"
+
+	"github.com/streamkit/streamkit/internal/livetest"
 )
 
 // These tests move 256 MiB each way through a live server and check that
@@ -110,7 +112,7 @@ func TestDownloadConstantMemory(t *testing.T) {
 			t.Errorf("Copy = %d, %v; want %d bytes", n, err, bigSize)
 		}
 	})
-	srv, _ := newServer(t, false, h)
+	srv, _ := livetest.Serve(t, false, h)
 	client := bigClient(t)
 
 	watch := watchHeap()
@@ -160,7 +162,7 @@ func TestUploadConstantMemory(t *testing.T) {
 		}, 0, "multipart/form-data; boundary=" + b},
 	}
 	want := patternSum()
-	srv, _ := newServer(t, false, uploadHandler(nil))
+	srv, _ := livetest.Serve(t, false, uploadHandler(nil))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			client := bigClient(t)

@@ -12,14 +12,16 @@ import (
 
 	"github.com/streamkit/streamkit/chunked"
 	"github.com/streamkit/streamkit/core"
+
+	"github.com/streamkit/streamkit/internal/livetest"
 )
 
 // TestStreamIncremental proves bytes are delivered as they are written: the
 // client reads the first part while the handler waits to write the second,
 // which it does only once the client has the first.
 func TestStreamIncremental(t *testing.T) {
-	for _, tr := range transports {
-		t.Run(tr.name, func(t *testing.T) {
+	for _, tr := range livetest.Protocols {
+		t.Run(tr.Name, func(t *testing.T) {
 			next := make(chan struct{})
 			h := streamHandler(t, nil, func(s *chunked.Stream, r *http.Request) {
 				if _, err := s.Write([]byte("part 1\n")); err != nil {
@@ -35,7 +37,7 @@ func TestStreamIncremental(t *testing.T) {
 					t.Errorf("Write 2: %v", err)
 				}
 			})
-			srv, client := newServer(t, tr.h2, h)
+			srv, client := livetest.Serve(t, tr.H2, h)
 			resp := get(t, client, srv.URL)
 			if got := resp.Header.Get("Content-Type"); got != chunked.DefaultContentType {
 				t.Errorf("Content-Type = %q, want %q", got, chunked.DefaultContentType)

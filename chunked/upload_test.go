@@ -15,6 +15,8 @@ import (
 	"testing/iotest"
 
 	"github.com/streamkit/streamkit/chunked"
+
+	"github.com/streamkit/streamkit/internal/livetest"
 )
 
 const boundary = "xYzZY"
@@ -291,10 +293,10 @@ func TestUploadOverHTTP(t *testing.T) {
 		{name: "multipart without a file", body: form("title", "t"), ctype: formType, wantCode: 400},
 		{name: "malformed multipart", body: "--nope\r\n\r\n", ctype: formType, wantCode: 400},
 	}
-	for _, tr := range transports {
-		srv, client := newServer(t, tr.h2, uploadHandler(&chunked.UploadOptions{MaxBytes: limit}))
+	for _, tr := range livetest.Protocols {
+		srv, client := livetest.Serve(t, tr.H2, uploadHandler(&chunked.UploadOptions{MaxBytes: limit}))
 		for _, tt := range tests {
-			t.Run(tr.name+"/"+tt.name, func(t *testing.T) {
+			t.Run(tr.Name+"/"+tt.name, func(t *testing.T) {
 				var body io.Reader = strings.NewReader(tt.body)
 				if tt.chunked {
 					body = io.MultiReader(body) // a reader of unknown length

@@ -10,6 +10,8 @@ import (
 
 	"github.com/streamkit/streamkit/core"
 	"github.com/streamkit/streamkit/ndjson"
+
+	"github.com/streamkit/streamkit/internal/livetest"
 )
 
 // discardConn is a core.Conn that drops what it is given, so that a
@@ -85,7 +87,7 @@ func BenchmarkStreamHTTP(b *testing.B) {
 					}
 				}
 			})
-			srv, client := newServer(b, false, h)
+			srv, client := livetest.Serve(b, false, h)
 			resp, err := client.Get(srv.URL)
 			if err != nil {
 				b.Fatal(err)

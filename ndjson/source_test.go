@@ -11,6 +11,8 @@ import (
 
 	"github.com/streamkit/streamkit/core"
 	"github.com/streamkit/streamkit/ndjson"
+
+	"github.com/streamkit/streamkit/internal/livetest"
 )
 
 func count(n int) iter.Seq[int] {
@@ -102,7 +104,7 @@ func TestSources(t *testing.T) {
 				h := streamHandler(t, &ndjson.Options{Envelope: envelope}, func(s *ndjson.Stream, r *http.Request) {
 					gotErr <- tt.source(s)
 				})
-				srv, client := newServer(t, false, h)
+				srv, client := livetest.Serve(t, false, h)
 				body, err := io.ReadAll(get(t, client, srv.URL).Body)
 				if err != nil {
 					t.Fatalf("reading the body: %v", err)
@@ -179,14 +181,14 @@ func TestSourcesStopWhenClientLeaves(t *testing.T) {
 			return err
 		}},
 	}
-	for _, tr := range transports {
+	for _, tr := range livetest.Protocols {
 		for _, tt := range tests {
-			t.Run(tr.name+"/"+tt.name, func(t *testing.T) {
+			t.Run(tr.Name+"/"+tt.name, func(t *testing.T) {
 				returned := make(chan error, 1)
 				h := streamHandler(t, nil, func(s *ndjson.Stream, r *http.Request) {
 					returned <- tt.source(s)
 				})
-				srv, client := newServer(t, tr.h2, h)
+				srv, client := livetest.Serve(t, tr.H2, h)
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
 				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)

@@ -14,6 +14,8 @@ import (
 
 	"github.com/streamkit/streamkit/core"
 	"github.com/streamkit/streamkit/ndjson"
+
+	"github.com/streamkit/streamkit/internal/livetest"
 )
 
 // TestStreamIncremental proves records are delivered as they are written:
@@ -28,9 +30,9 @@ func TestStreamIncremental(t *testing.T) {
 		{ndjson.JSONL, ""},
 		{ndjson.JSONSeq, "\x1e"},
 	}
-	for _, tr := range transports {
+	for _, tr := range livetest.Protocols {
 		for _, fm := range formats {
-			t.Run(tr.name+"/"+fm.f.String(), func(t *testing.T) {
+			t.Run(tr.Name+"/"+fm.f.String(), func(t *testing.T) {
 				next := make(chan struct{})
 				h := streamHandler(t, &ndjson.Options{Format: fm.f}, func(s *ndjson.Stream, r *http.Request) {
 					if err := s.Encode(map[string]int{"n": 1}); err != nil {
@@ -46,7 +48,7 @@ func TestStreamIncremental(t *testing.T) {
 						t.Errorf("Encode 2: %v", err)
 					}
 				})
-				srv, client := newServer(t, tr.h2, h)
+				srv, client := livetest.Serve(t, tr.H2, h)
 				resp := get(t, client, srv.URL)
 				if got, want := resp.Header.Get("Content-Type"), fm.f.ContentType(); got != want {
 					t.Errorf("Content-Type = %q, want %q", got, want)
@@ -112,9 +114,9 @@ func TestEnvelopeEndVersusCut(t *testing.T) {
 			wantErr: func(err error) bool { return errors.Is(err, ndjson.ErrTruncated) },
 		},
 	}
-	for _, tr := range transports {
+	for _, tr := range livetest.Protocols {
 		for _, tt := range tests {
-			t.Run(tr.name+"/"+tt.name, func(t *testing.T) {
+			t.Run(tr.Name+"/"+tt.name, func(t *testing.T) {
 				h := func(w http.ResponseWriter, r *http.Request) {
 					c, _ := core.NewHTTPConn(w, r)
 					s, err := ndjson.NewStream(c, &ndjson.Options{Envelope: true})
@@ -129,7 +131,7 @@ func TestEnvelopeEndVersusCut(t *testing.T) {
 					}
 					tt.finish(s)
 				}
-				srv, client := newServer(t, tr.h2, h)
+				srv, client := livetest.Serve(t, tr.H2, h)
 				resp := get(t, client, srv.URL)
 				var got []int
 				var err error
@@ -308,7 +310,7 @@ func TestStreamHeartbeat(t *testing.T) {
 				}
 				s.Encode("x")
 			})
-			srv, client := newServer(t, false, h)
+			srv, client := livetest.Serve(t, false, h)
 			resp := get(t, client, srv.URL)
 			buf := make([]byte, len(tt.beat))
 			if _, err := io.ReadFull(resp.Body, buf); err != nil {
@@ -344,7 +346,7 @@ func TestStreamShutdown(t *testing.T) {
 		close(started)
 		<-s.Done()
 	})
-	srv, client := newServer(t, false, h)
+	srv, client := livetest.Serve(t, false, h)
 	resp := get(t, client, srv.URL)
 	d := ndjson.NewDecoder(resp.Body, &ndjson.DecoderOptions{Envelope: true})
 	var n int

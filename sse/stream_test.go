@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -15,33 +14,9 @@ import (
 	"time"
 
 	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/internal/livetest"
 	"github.com/streamkit/streamkit/sse"
 )
-
-var protocols = []struct {
-	name string
-	h2   bool
-}{{"HTTP/1.1", false}, {"HTTP/2", true}}
-
-// startServer serves h over HTTP/1.1, or HTTP/2 over TLS, and closes the
-// server and the client's connections when the test ends.
-func startServer(t *testing.T, h2 bool, h http.HandlerFunc) (*httptest.Server, *http.Client) {
-	t.Helper()
-	var srv *httptest.Server
-	if h2 {
-		srv = httptest.NewUnstartedServer(h)
-		srv.EnableHTTP2 = true
-		srv.StartTLS()
-	} else {
-		srv = httptest.NewServer(h)
-	}
-	client := srv.Client()
-	t.Cleanup(func() {
-		client.CloseIdleConnections()
-		srv.Close()
-	})
-	return srv, client
-}
 
 // get sends a GET with a time limit; the response body is closed when the
 // test ends.
@@ -81,11 +56,11 @@ func openStream(w http.ResponseWriter, r *http.Request, opts *sse.Options) (*sse
 // TestStreamLive proves that events are streamed: the client reads event 1
 // while the handler is still waiting to write event 2.
 func TestStreamLive(t *testing.T) {
-	for _, p := range protocols {
-		t.Run(p.name, func(t *testing.T) {
+	for _, p := range livetest.Protocols {
+		t.Run(p.Name, func(t *testing.T) {
 			proceed := make(chan struct{})
 			handlerErr := make(chan error, 1)
-			srv, client := startServer(t, p.h2, func(w http.ResponseWriter, r *http.Request) {
+			srv, client := livetest.Serve(t, p.H2, func(w http.ResponseWriter, r *http.Request) {
 				s, err := openStream(w, r, &sse.Options{Retry: 1500 * time.Millisecond})
 				if err != nil {
 					handlerErr <- err
@@ -112,8 +87,8 @@ func TestStreamLive(t *testing.T) {
 			if resp.StatusCode != http.StatusOK {
 				t.Fatalf("status %d, want 200", resp.StatusCode)
 			}
-			if p.h2 != (resp.ProtoMajor == 2) {
-				t.Fatalf("protocol %s, want %s", resp.Proto, p.name)
+			if p.H2 != (resp.ProtoMajor == 2) {
+				t.Fatalf("protocol %s, want %s", resp.Proto, p.Name)
 			}
 			for key, want := range map[string]string{
 				"Content-Type":      sse.ContentType,
@@ -157,7 +132,7 @@ func TestStreamWire(t *testing.T) {
 	}
 	upper := func(v any) ([]byte, error) { return []byte(strings.ToUpper(fmt.Sprint(v))), nil }
 	handlerErr := make(chan error, 1)
-	srv, client := startServer(t, false, func(w http.ResponseWriter, r *http.Request) {
+	srv, client := livetest.Serve(t, false, func(w http.ResponseWriter, r *http.Request) {
 		handlerErr <- func() error {
 			s, err := openStream(w, r, &sse.Options{Retry: 2 * time.Second, Heartbeat: -1, Marshal: upper})
 			if err != nil {
@@ -231,7 +206,7 @@ func TestStreamWire(t *testing.T) {
 // event must arrive whole.
 func TestStreamConcurrentSend(t *testing.T) {
 	const senders, each = 4, 50
-	srv, client := startServer(t, false, func(w http.ResponseWriter, r *http.Request) {
+	srv, client := livetest.Serve(t, false, func(w http.ResponseWriter, r *http.Request) {
 		s, err := openStream(w, r, &sse.Options{Flush: core.Coalesce(512, time.Millisecond)})
 		if err != nil {
 			return
@@ -268,10 +243,10 @@ func TestStreamConcurrentSend(t *testing.T) {
 }
 
 func TestStreamHeartbeat(t *testing.T) {
-	for _, p := range protocols {
-		t.Run(p.name, func(t *testing.T) {
+	for _, p := range livetest.Protocols {
+		t.Run(p.Name, func(t *testing.T) {
 			handlerDone := make(chan struct{})
-			srv, client := startServer(t, p.h2, func(w http.ResponseWriter, r *http.Request) {
+			srv, client := livetest.Serve(t, p.H2, func(w http.ResponseWriter, r *http.Request) {
 				defer close(handlerDone)
 				s, err := openStream(w, r, &sse.Options{Heartbeat: 10 * time.Millisecond})
 				if err != nil {
@@ -303,11 +278,11 @@ func TestStreamHeartbeat(t *testing.T) {
 }
 
 func TestStreamShutdownFarewell(t *testing.T) {
-	for _, p := range protocols {
-		t.Run(p.name, func(t *testing.T) {
+	for _, p := range livetest.Protocols {
+		t.Run(p.Name, func(t *testing.T) {
 			reg := &core.Registry{ShutdownSpread: time.Millisecond}
 			ended := make(chan error, 2)
-			srv, client := startServer(t, p.h2, func(w http.ResponseWriter, r *http.Request) {
+			srv, client := livetest.Serve(t, p.H2, func(w http.ResponseWriter, r *http.Request) {
 				s, err := openStream(w, r, &sse.Options{Registry: reg, ShutdownRetry: 4 * time.Second})
 				if err != nil {
 					ended <- err
@@ -363,7 +338,7 @@ func TestStreamShutdownFarewell(t *testing.T) {
 
 func TestStreamLifetimeFarewell(t *testing.T) {
 	ended := make(chan error, 1)
-	srv, client := startServer(t, false, func(w http.ResponseWriter, r *http.Request) {
+	srv, client := livetest.Serve(t, false, func(w http.ResponseWriter, r *http.Request) {
 		s, err := openStream(w, r, &sse.Options{MaxLifetime: 20 * time.Millisecond, ShutdownRetry: -1})
 		if err != nil {
 			ended <- err
@@ -390,7 +365,7 @@ func TestStreamRefused(t *testing.T) {
 	reg := &core.Registry{Limit: 1}
 	release := make(chan struct{})
 	errs := make(chan error, 2)
-	srv, client := startServer(t, false, func(w http.ResponseWriter, r *http.Request) {
+	srv, client := livetest.Serve(t, false, func(w http.ResponseWriter, r *http.Request) {
 		s, err := openStream(w, r, &sse.Options{Registry: reg})
 		if err != nil {
 			errs <- err
@@ -417,10 +392,10 @@ func TestStreamRefused(t *testing.T) {
 }
 
 func TestNoContent(t *testing.T) {
-	for _, p := range protocols {
-		t.Run(p.name, func(t *testing.T) {
+	for _, p := range livetest.Protocols {
+		t.Run(p.Name, func(t *testing.T) {
 			errs := make(chan error, 1)
-			srv, client := startServer(t, p.h2, func(w http.ResponseWriter, r *http.Request) {
+			srv, client := livetest.Serve(t, p.H2, func(w http.ResponseWriter, r *http.Request) {
 				c, err := core.NewHTTPConn(w, r)
 				if err == nil {
 					err = sse.NoContent(c)
@@ -440,7 +415,7 @@ func TestNoContent(t *testing.T) {
 }
 
 func TestLastEventIDFromRequestLive(t *testing.T) {
-	srv, client := startServer(t, false, func(w http.ResponseWriter, r *http.Request) {
+	srv, client := livetest.Serve(t, false, func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "%q", sse.LastEventIDFromRequest(r))
 	})
 	long := strings.Repeat("x", 10<<10)
