@@ -7,8 +7,6 @@ package main
 
 import (
 	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -26,20 +24,7 @@ import (
 	"github.com/streamkit/streamkit/sse"
 )
 
-func main() {
-	cfg, err := demo.Parse("gin", os.Args[1:], os.Stderr, nil)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	if err := run(cfg); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("gin", nil, nil, run) }
 
 func run(cfg *demo.Config) error {
 	reg := &core.Registry{}

@@ -15,7 +15,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -44,23 +43,17 @@ import (
 
 func main() {
 	var transport string
-	cfg, err := demo.Parse("hertz", os.Args[1:], os.Stderr, func(fs *flag.FlagSet) {
-		fs.StringVar(&transport, "transport", "netpoll", "hertz transport: standard or netpoll")
-	})
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err == nil && transport != "standard" && transport != "netpoll" {
-		err = fmt.Errorf("-transport must be standard or netpoll, got %q", transport)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	if err := run(cfg, transport); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	demo.Main("hertz",
+		func(fs *flag.FlagSet) {
+			fs.StringVar(&transport, "transport", "netpoll", "hertz transport: standard or netpoll")
+		},
+		func() error {
+			if transport != "standard" && transport != "netpoll" {
+				return fmt.Errorf("-transport must be standard or netpoll, got %q", transport)
+			}
+			return nil
+		},
+		func(cfg *demo.Config) error { return run(cfg, transport) })
 }
 
 func run(cfg *demo.Config, transport string) error {

@@ -9,7 +9,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -25,20 +24,7 @@ import (
 	"github.com/streamkit/streamkit/sse"
 )
 
-func main() {
-	cfg, err := demo.Parse("nethttp", os.Args[1:], os.Stderr, nil)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	if err := run(cfg); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("nethttp", nil, nil, run) }
 
 func run(cfg *demo.Config) error {
 	reg := &core.Registry{}

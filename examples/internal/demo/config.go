@@ -1,10 +1,12 @@
 package demo
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"time"
 )
 
@@ -86,4 +88,27 @@ func Parse(name string, args []string, out io.Writer, extra func(*flag.FlagSet))
 // prints the port it got.
 func Announce(out io.Writer, name string, addr net.Addr) {
 	fmt.Fprintf(out, "streamkit %s example: open http://%s/\n", name, addr)
+}
+
+// Main is the whole main function of the example server called name: it
+// parses the command line (the shared flags plus what extra registers),
+// calls check, when set, for the extra flags, and runs the server. A bad
+// command line exits with status 2 after the usage, -h with 0, and a run
+// that fails with 1, its error printed to stderr.
+func Main(name string, extra func(*flag.FlagSet), check func() error, run func(*Config) error) {
+	cfg, err := Parse(name, os.Args[1:], os.Stderr, extra)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err == nil && check != nil {
+		err = check()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if err := run(cfg); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 }
