@@ -64,7 +64,7 @@ type Stream struct {
 	mu         sync.Mutex
 	buf        []byte
 	started    bool
-	armed      bool      // flushTimer is running
+	armed      bool  // flushTimer is running
 	deadline   int64 // the write deadline in force, Unix nanoseconds; 0 for none
 	noDeadline bool  // the Conn cannot set deadlines
 	lastWrite  int64 // when the last flush began, by the coarse clock
