@@ -1,79 +1,19 @@
 package hub_test
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/streamkit/streamkit/hub"
+	"github.com/streamkit/streamkit/hub/hubtest"
 )
-
-// testCtx is a context that ends with the test, or after 10 s.
-func testCtx(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
 
 func newHub(t testing.TB, o *hub.Options) *hub.Hub {
 	h := hub.New(o)
 	t.Cleanup(func() { h.Close() })
 	return h
-}
-
-func subscribe(t testing.TB, h *hub.Hub, topic, last string) *hub.Subscription {
-	t.Helper()
-	s, err := h.Subscribe(testCtx(t), topic, last)
-	if err != nil {
-		t.Fatalf("Subscribe(%q, %q): %v", topic, last, err)
-	}
-	t.Cleanup(s.Close)
-	return s
-}
-
-func publish(t testing.TB, h *hub.Hub, topic, data string) string {
-	t.Helper()
-	id, err := h.Publish(testCtx(t), topic, hub.Message{Type: "note", Data: data})
-	if err != nil {
-		t.Fatalf("Publish(%q, %q): %v", topic, data, err)
-	}
-	return id
-}
-
-// publishN publishes events with data "e1", "e2", ... and returns their IDs.
-func publishN(t testing.TB, h *hub.Hub, topic string, from, to int) []string {
-	t.Helper()
-	var ids []string
-	for i := from; i <= to; i++ {
-		ids = append(ids, publish(t, h, topic, fmt.Sprintf("e%d", i)))
-	}
-	return ids
-}
-
-func next(t testing.TB, s *hub.Subscription) hub.Event {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	e, err := s.Next(ctx)
-	if err != nil {
-		t.Fatalf("Next: %v", err)
-	}
-	return e
-}
-
-// expectNothing checks that no event is waiting. A short wait is enough:
-// with the memory backend, an event published earlier is already there.
-func expectNothing(t testing.TB, s *hub.Subscription) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	if e, err := s.Next(ctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Next = %+v, %v; want nothing waiting", e, err)
-	}
 }
 
 // expectData reads events and checks their data, in order, and that none is
@@ -127,4 +67,22 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)
 	c.mu.Unlock()
+}
+
+// nothingWait is how long expectNothing waits for an event that must not
+// come.
+const nothingWait = 20 * time.Millisecond
+
+// The hubtest helpers, under the short names the tests use.
+var (
+	testCtx   = hubtest.Context
+	subscribe = hubtest.Subscribe
+	publish   = hubtest.Publish
+	publishN  = hubtest.PublishN
+	next      = hubtest.Next
+)
+
+func expectNothing(t testing.TB, s *hub.Subscription) {
+	t.Helper()
+	hubtest.ExpectNothing(t, s, nothingWait)
 }

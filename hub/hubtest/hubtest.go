@@ -13,6 +13,9 @@
 // read the backend from inside a callback, context cancellation and Close.
 // It does not cover history bounds by bytes or age, nor Gap, which depend
 // on a backend's store.
+//
+// Its helpers ([Subscribe], [Publish], [PublishN], [Next], [ExpectNothing])
+// serve tests of code that uses a hub, on any backend.
 package hubtest
 
 import (

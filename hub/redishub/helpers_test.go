@@ -1,9 +1,7 @@
 package redishub_test
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -13,19 +11,13 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/streamkit/streamkit/hub"
+	"github.com/streamkit/streamkit/hub/hubtest"
 	"github.com/streamkit/streamkit/hub/redishub"
 )
 
 // quiet drops the backends' logs: the failure tests lose connections on
 // purpose.
 var quiet = slog.New(slog.DiscardHandler)
-
-// testCtx is a context that ends with the test, or after 10 s.
-func testCtx(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
 
 // newClient returns a client of the Redis at addr, closed with the test.
 // Its connections carry name in CLIENT LIST.
@@ -73,57 +65,6 @@ func (p *proc) close() {
 	p.hub.Close()
 	p.backend.Close()
 	p.client.Close()
-}
-
-func subscribe(t testing.TB, h *hub.Hub, topic, last string) *hub.Subscription {
-	t.Helper()
-	s, err := h.Subscribe(testCtx(t), topic, last)
-	if err != nil {
-		t.Fatalf("Subscribe(%q, %q): %v", topic, last, err)
-	}
-	t.Cleanup(s.Close)
-	return s
-}
-
-func publish(t testing.TB, h *hub.Hub, topic, data string) string {
-	t.Helper()
-	id, err := h.Publish(testCtx(t), topic, hub.Message{Type: "note", Data: data})
-	if err != nil {
-		t.Fatalf("Publish(%q, %q): %v", topic, data, err)
-	}
-	return id
-}
-
-// publishN publishes events with data "e<from>" to "e<to>" and returns
-// their IDs.
-func publishN(t testing.TB, h *hub.Hub, topic string, from, to int) []string {
-	t.Helper()
-	var ids []string
-	for i := from; i <= to; i++ {
-		ids = append(ids, publish(t, h, topic, fmt.Sprintf("e%d", i)))
-	}
-	return ids
-}
-
-func next(t testing.TB, s *hub.Subscription) hub.Event {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	e, err := s.Next(ctx)
-	if err != nil {
-		t.Fatalf("Next: %v", err)
-	}
-	return e
-}
-
-// expectNothing checks that no event comes within a short while.
-func expectNothing(t testing.TB, s *hub.Subscription) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	if e, err := s.Next(ctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Next = %+v, %v; want nothing", e, err)
-	}
 }
 
 // expectEvents reads events and checks their data and IDs, in order, and
@@ -218,4 +159,22 @@ func numsub(t testing.TB, c *redis.Client, channel string) int64 {
 		t.Fatalf("PUBSUB NUMSUB: %v", err)
 	}
 	return m[channel]
+}
+
+// nothingWait is how long expectNothing waits for an event that must not
+// come.
+const nothingWait = 100 * time.Millisecond
+
+// The hubtest helpers, under the short names the tests use.
+var (
+	testCtx   = hubtest.Context
+	subscribe = hubtest.Subscribe
+	publish   = hubtest.Publish
+	publishN  = hubtest.PublishN
+	next      = hubtest.Next
+)
+
+func expectNothing(t testing.TB, s *hub.Subscription) {
+	t.Helper()
+	hubtest.ExpectNothing(t, s, nothingWait)
 }
