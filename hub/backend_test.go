@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/streamkit/streamkit/hub"
+	"github.com/streamkit/streamkit/hub/hubtest"
 )
 
 // lossyBackend wraps a MemoryBackend and loses the live notifications that
@@ -108,9 +109,9 @@ func dropOffsets(offs ...uint64) func(hub.Record) bool {
 
 func TestFeedHoleFilled(t *testing.T) {
 	b, h := newLossy(t, hub.History{})
-	s := subscribe(t, h, "t", "")
+	s := hubtest.Subscribe(t, h, "t", "")
 	b.set(func(b *lossyBackend) { b.drop = dropOffsets(2, 3) })
-	publishN(t, h, "t", 1, 5)
+	hubtest.PublishN(t, h, "t", 1, 5)
 	// e2 and e3 never came live; the hub read them when e4 showed the hole.
 	expectData(t, s, "e1", "e2", "e3", "e4", "e5")
 	expectNothing(t, s)
@@ -118,9 +119,9 @@ func TestFeedHoleFilled(t *testing.T) {
 
 func TestFeedHoleEvicted(t *testing.T) {
 	b, h := newLossy(t, hub.History{MaxEvents: 2})
-	s := subscribe(t, h, "t", "")
+	s := hubtest.Subscribe(t, h, "t", "")
 	b.set(func(b *lossyBackend) { b.drop = dropOffsets(2, 3, 4, 5) })
-	ids := publishN(t, h, "t", 1, 6)
+	ids := hubtest.PublishN(t, h, "t", 1, 6)
 	expectData(t, s, "e1")
 	expectResync(t, s, hub.ReasonEvicted, ids[4])
 	expectData(t, s, "e6")
@@ -128,12 +129,12 @@ func TestFeedHoleEvicted(t *testing.T) {
 
 func TestFeedHoleUnreadable(t *testing.T) {
 	b, h := newLossy(t, hub.History{})
-	s := subscribe(t, h, "t", "")
+	s := hubtest.Subscribe(t, h, "t", "")
 	b.set(func(b *lossyBackend) {
 		b.drop = dropOffsets(2)
 		b.failRead = errors.New("store down")
 	})
-	ids := publishN(t, h, "t", 1, 3)
+	ids := hubtest.PublishN(t, h, "t", 1, 3)
 	expectData(t, s, "e1")
 	expectResync(t, s, hub.ReasonUnavailable, ids[1])
 	expectData(t, s, "e3")
@@ -141,9 +142,9 @@ func TestFeedHoleUnreadable(t *testing.T) {
 
 func TestFeedGap(t *testing.T) {
 	b, h := newLossy(t, hub.History{})
-	s := subscribe(t, h, "t", "")
+	s := hubtest.Subscribe(t, h, "t", "")
 	b.set(func(b *lossyBackend) { b.drop = dropOffsets(2, 3) })
-	publishN(t, h, "t", 1, 3)
+	hubtest.PublishN(t, h, "t", 1, 3)
 	expectData(t, s, "e1")
 	expectNothing(t, s)
 	// The backend reconnects and says events may be missing: the hub
@@ -154,18 +155,18 @@ func TestFeedGap(t *testing.T) {
 
 func TestFeedGapWhileDown(t *testing.T) {
 	b, h := newLossy(t, hub.History{})
-	s := subscribe(t, h, "t", "")
+	s := hubtest.Subscribe(t, h, "t", "")
 	b.set(func(b *lossyBackend) {
 		b.drop = dropOffsets(2)
 		b.failRead = errors.New("store down")
 	})
-	publishN(t, h, "t", 1, 2)
+	hubtest.PublishN(t, h, "t", 1, 2)
 	b.gap() // cannot read yet: nothing to tell
 	expectData(t, s, "e1")
 	expectNothing(t, s)
 	// Back up: the next event shows the hole, which is filled.
 	b.set(func(b *lossyBackend) { b.failRead = nil })
-	publishN(t, h, "t", 3, 3)
+	hubtest.PublishN(t, h, "t", 3, 3)
 	expectData(t, s, "e2", "e3")
 }
 
@@ -180,12 +181,12 @@ func TestPublishBackendDown(t *testing.T) {
 
 func TestResumeBackendDown(t *testing.T) {
 	b, h := newLossy(t, hub.History{})
-	ids := publishN(t, h, "t", 1, 3)
+	ids := hubtest.PublishN(t, h, "t", 1, 3)
 	b.set(func(b *lossyBackend) { b.failRead = errors.New("store down") })
-	s := subscribe(t, h, "t", ids[0])
+	s := hubtest.Subscribe(t, h, "t", ids[0])
 	expectResync(t, s, hub.ReasonUnavailable, ids[2])
 	b.set(func(b *lossyBackend) { b.failRead = nil })
-	publishN(t, h, "t", 4, 4)
+	hubtest.PublishN(t, h, "t", 4, 4)
 	expectData(t, s, "e4")
 }
 
@@ -216,9 +217,9 @@ func TestEventBeforeSubscribeReturns(t *testing.T) {
 	h := newHub(t, &hub.Options{Backend: earlyBackend{mb}})
 	// The event appended while the topic's feed starts is delivered once,
 	// between the one the client had and the next.
-	s := subscribe(t, h, "t", first.String())
+	s := hubtest.Subscribe(t, h, "t", first.String())
 	expectData(t, s, "early")
-	publish(t, h, "t", "late")
+	hubtest.Publish(t, h, "t", "late")
 	expectData(t, s, "late")
 	expectNothing(t, s)
 }
@@ -227,8 +228,8 @@ func TestEventBeforeSubscribeReturns(t *testing.T) {
 // was flushed does: the hub tells its subscribers to resync.
 func TestFeedNewEpoch(t *testing.T) {
 	b, h := newLossy(t, hub.History{})
-	s := subscribe(t, h, "t", "")
-	publishN(t, h, "t", 1, 1)
+	s := hubtest.Subscribe(t, h, "t", "")
+	hubtest.PublishN(t, h, "t", 1, 1)
 	expectData(t, s, "e1")
 	// Forge a record of another epoch, as after a flushed store.
 	b.mu.Lock()
@@ -282,8 +283,8 @@ func TestSubscribeBackendDown(t *testing.T) {
 	b.mu.Lock()
 	b.fail = nil
 	b.mu.Unlock()
-	s := subscribe(t, h, "t", "")
-	publish(t, h, "t", "x")
+	s := hubtest.Subscribe(t, h, "t", "")
+	hubtest.Publish(t, h, "t", "x")
 	expectData(t, s, "x")
 }
 
@@ -329,7 +330,7 @@ func TestSubscribeWhileTopicStarts(t *testing.T) {
 	}
 	defer s1.Close()
 	defer s3.Close()
-	publish(t, h, "t", "x")
+	hubtest.Publish(t, h, "t", "x")
 	expectData(t, s1, "x")
 	expectData(t, s3, "x")
 }

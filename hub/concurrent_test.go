@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/streamkit/streamkit/hub"
+	"github.com/streamkit/streamkit/hub/hubtest"
 )
 
 // TestConcurrentPublishSubscribe runs publishers and subscribers on one topic
@@ -141,7 +142,7 @@ func TestConcurrentPublishSubscribe(t *testing.T) {
 // subscriptions over and over.
 func TestConcurrentTopics(t *testing.T) {
 	h := newHub(t, nil)
-	ctx := testCtx(t)
+	ctx := hubtest.Context(t)
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Add(1)

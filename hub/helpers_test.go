@@ -21,7 +21,7 @@ func newHub(t testing.TB, o *hub.Options) *hub.Hub {
 func expectData(t testing.TB, s *hub.Subscription, want ...string) {
 	t.Helper()
 	for i, w := range want {
-		e := next(t, s)
+		e := hubtest.Next(t, s)
 		if e.Resync != "" || e.Data != w {
 			t.Fatalf("event %d = %+v; want data %q", i, e, w)
 		}
@@ -36,7 +36,7 @@ type resyncData struct {
 // expectResync reads a resync signal and checks its reason and last ID.
 func expectResync(t testing.TB, s *hub.Subscription, reason hub.Reason, lastID string) {
 	t.Helper()
-	e := next(t, s)
+	e := hubtest.Next(t, s)
 	if e.Resync != reason || e.Type != hub.DefaultResyncEvent {
 		t.Fatalf("event = %+v; want a resync signal with reason %q", e, reason)
 	}
@@ -72,15 +72,6 @@ func (c *fakeClock) Advance(d time.Duration) {
 // nothingWait is how long expectNothing waits for an event that must not
 // come.
 const nothingWait = 20 * time.Millisecond
-
-// The hubtest helpers, under the short names the tests use.
-var (
-	testCtx   = hubtest.Context
-	subscribe = hubtest.Subscribe
-	publish   = hubtest.Publish
-	publishN  = hubtest.PublishN
-	next      = hubtest.Next
-)
 
 func expectNothing(t testing.TB, s *hub.Subscription) {
 	t.Helper()

@@ -10,17 +10,18 @@ import (
 
 	"github.com/streamkit/streamkit/core"
 	"github.com/streamkit/streamkit/hub"
+	"github.com/streamkit/streamkit/hub/hubtest"
 	"github.com/streamkit/streamkit/sse"
 )
 
 func TestPublishSubscribe(t *testing.T) {
 	h := newHub(t, nil)
-	a := subscribe(t, h, "news", "")
-	b := subscribe(t, h, "news", "")
-	other := subscribe(t, h, "sport", "")
-	id := publish(t, h, "news", "hello")
+	a := hubtest.Subscribe(t, h, "news", "")
+	b := hubtest.Subscribe(t, h, "news", "")
+	other := hubtest.Subscribe(t, h, "sport", "")
+	id := hubtest.Publish(t, h, "news", "hello")
 	for _, s := range []*hub.Subscription{a, b} {
-		e := next(t, s)
+		e := hubtest.Next(t, s)
 		if e.ID != id || e.Type != "note" || e.Data != "hello" || e.Resync != "" {
 			t.Errorf("got %+v; want id %q, type note, data hello", e, id)
 		}
@@ -33,7 +34,7 @@ func TestPublishSubscribe(t *testing.T) {
 
 func TestPublishIDs(t *testing.T) {
 	h := newHub(t, nil)
-	ids := publishN(t, h, "t", 1, 3)
+	ids := hubtest.PublishN(t, h, "t", 1, 3)
 	first, ok := hub.ParseID(ids[0])
 	if !ok || first.Offset != 1 {
 		t.Fatalf("first ID %q; want offset 1 of some epoch", ids[0])
@@ -45,12 +46,12 @@ func TestPublishIDs(t *testing.T) {
 		}
 	}
 	// Another topic has its own epoch and offsets.
-	p, _ := hub.ParseID(publish(t, h, "u", "x"))
+	p, _ := hub.ParseID(hubtest.Publish(t, h, "u", "x"))
 	if p.Offset != 1 || p.Epoch == first.Epoch {
 		t.Errorf("other topic's first ID %+v; want offset 1 in a new epoch", p)
 	}
 	// A new hub (a restarted process) starts a new epoch.
-	p, _ = hub.ParseID(publish(t, newHub(t, nil), "t", "x"))
+	p, _ = hub.ParseID(hubtest.Publish(t, newHub(t, nil), "t", "x"))
 	if p.Epoch == first.Epoch {
 		t.Errorf("a new hub reused epoch %q", p.Epoch)
 	}
@@ -83,14 +84,14 @@ func TestPublishErrors(t *testing.T) {
 		t.Errorf("Subscribe(bad topic) error = %v; want ErrInvalidTopic", err)
 	}
 	// Data may hold anything; line breaks are split by the encoder.
-	s := subscribe(t, h, "t", "")
-	publish(t, h, "t", "line1\r\nline2\rline3\n")
+	s := hubtest.Subscribe(t, h, "t", "")
+	hubtest.Publish(t, h, "t", "line1\r\nline2\rline3\n")
 	expectData(t, s, "line1\r\nline2\rline3\n")
 }
 
 func TestResume(t *testing.T) {
 	h := newHub(t, &hub.Options{History: hub.History{MaxEvents: 5}})
-	ids := publishN(t, h, "t", 1, 10) // history keeps e6..e10
+	ids := hubtest.PublishN(t, h, "t", 1, 10) // history keeps e6..e10
 	tests := []struct {
 		name string
 		last string
@@ -103,15 +104,15 @@ func TestResume(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := subscribe(t, h, "t", tt.last)
+			s := hubtest.Subscribe(t, h, "t", tt.last)
 			expectData(t, s, tt.want...)
 			expectNothing(t, s)
 		})
 	}
 	t.Run("then live", func(t *testing.T) {
-		s := subscribe(t, h, "t", ids[7])
+		s := hubtest.Subscribe(t, h, "t", ids[7])
 		expectData(t, s, "e9", "e10")
-		publish(t, h, "t", "e11")
+		hubtest.Publish(t, h, "t", "e11")
 		expectData(t, s, "e11")
 	})
 }
@@ -119,8 +120,8 @@ func TestResume(t *testing.T) {
 func TestResumeLongHistory(t *testing.T) {
 	// More events than one page of history reads.
 	h := newHub(t, &hub.Options{History: hub.History{MaxEvents: 2000}, QueueSize: 10})
-	ids := publishN(t, h, "t", 1, 700)
-	s := subscribe(t, h, "t", ids[0])
+	ids := hubtest.PublishN(t, h, "t", 1, 700)
+	s := hubtest.Subscribe(t, h, "t", ids[0])
 	var want []string
 	for i := 2; i <= 700; i++ {
 		want = append(want, fmt.Sprintf("e%d", i))
@@ -135,7 +136,7 @@ func TestResync(t *testing.T) {
 		History: hub.History{MaxEvents: 5, MaxAge: time.Minute},
 		Now:     clock.Now,
 	})
-	ids := publishN(t, h, "t", 1, 10)
+	ids := hubtest.PublishN(t, h, "t", 1, 10)
 	head, _ := hub.ParseID(ids[9])
 	tests := []struct {
 		name   string
@@ -154,7 +155,7 @@ func TestResync(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := subscribe(t, h, "t", tt.last)
+			s := hubtest.Subscribe(t, h, "t", tt.last)
 			expectResync(t, s, tt.reason, ids[9])
 			expectNothing(t, s)
 			if s.LastID() != ids[9] {
@@ -163,15 +164,15 @@ func TestResync(t *testing.T) {
 		})
 	}
 	t.Run("then live", func(t *testing.T) {
-		s := subscribe(t, h, "t", "nonsense")
+		s := hubtest.Subscribe(t, h, "t", "nonsense")
 		expectResync(t, s, hub.ReasonMalformed, ids[9])
-		id := publish(t, h, "t", "e11")
+		id := hubtest.Publish(t, h, "t", "e11")
 		expectData(t, s, "e11")
 		ids = append(ids, id)
 	})
 	t.Run("aged out", func(t *testing.T) {
 		clock.Advance(2 * time.Minute)
-		s := subscribe(t, h, "t", ids[9])
+		s := hubtest.Subscribe(t, h, "t", ids[9])
 		expectResync(t, s, hub.ReasonEvicted, ids[10])
 	})
 }
@@ -206,9 +207,9 @@ func TestEviction(t *testing.T) {
 				if tt.age != nil {
 					clock.Advance(tt.age[i])
 				}
-				ids = append(ids, publish(t, h, "t", fmt.Sprintf("e%d", i+1)))
+				ids = append(ids, hubtest.Publish(t, h, "t", fmt.Sprintf("e%d", i+1)))
 			}
-			s := subscribe(t, h, "t", ids[tt.resume])
+			s := hubtest.Subscribe(t, h, "t", ids[tt.resume])
 			if tt.want == nil {
 				expectResync(t, s, hub.ReasonEvicted, ids[5])
 			} else {
@@ -221,15 +222,15 @@ func TestEviction(t *testing.T) {
 
 func TestUpToDateEmptyTopic(t *testing.T) {
 	h := newHub(t, nil)
-	s := subscribe(t, h, "t", "")
+	s := hubtest.Subscribe(t, h, "t", "")
 	// A subscriber that joined an empty topic and got nothing resumes from
 	// "<epoch>-0" without a resync, as long as the topic was kept.
 	last := s.LastID()
 	if p, ok := hub.ParseID(last); !ok || p.Offset != 0 {
 		t.Fatalf("LastID() of a fresh subscription = %q; want <epoch>-0", last)
 	}
-	publishN(t, h, "t", 1, 2)
-	s2 := subscribe(t, h, "t", last)
+	hubtest.PublishN(t, h, "t", 1, 2)
+	s2 := hubtest.Subscribe(t, h, "t", last)
 	expectData(t, s2, "e1", "e2")
 }
 
@@ -238,11 +239,11 @@ func TestForgottenEmptyTopic(t *testing.T) {
 	// subscribers; its next event starts a new epoch, and a client holding
 	// an ID of the old one is told to resync rather than resumed wrongly.
 	h := newHub(t, nil)
-	s := subscribe(t, h, "t", "")
+	s := hubtest.Subscribe(t, h, "t", "")
 	last := s.LastID()
 	s.Close()
-	id := publish(t, h, "t", "e1")
-	s2 := subscribe(t, h, "t", last)
+	id := hubtest.Publish(t, h, "t", "e1")
+	s2 := hubtest.Subscribe(t, h, "t", last)
 	expectResync(t, s2, hub.ReasonEpoch, id)
 }
 
@@ -259,11 +260,11 @@ func TestSlowSubscriber(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var reg core.Registry
 			h := newHub(t, &hub.Options{QueueSize: queue, Policy: tt.policy, Registry: &reg})
-			stuck := subscribe(t, h, "t", "")
-			fast := subscribe(t, h, "t", "")
+			stuck := hubtest.Subscribe(t, h, "t", "")
+			fast := hubtest.Subscribe(t, h, "t", "")
 			var ids []string
 			for i := 1; i <= total; i++ {
-				ids = append(ids, publish(t, h, "t", fmt.Sprintf("e%d", i)))
+				ids = append(ids, hubtest.Publish(t, h, "t", fmt.Sprintf("e%d", i)))
 				expectData(t, fast, fmt.Sprintf("e%d", i))
 			}
 			expectNothing(t, fast)
@@ -280,7 +281,7 @@ func TestSlowSubscriber(t *testing.T) {
 					expectData(t, stuck, fmt.Sprintf("e%d", i))
 				}
 				expectNothing(t, stuck)
-				publish(t, h, "t", "after")
+				hubtest.Publish(t, h, "t", "after")
 				expectData(t, stuck, "after")
 			case hub.Disconnect:
 				if st.SlowDisconnects != 1 || st.Dropped != 0 {
@@ -292,7 +293,7 @@ func TestSlowSubscriber(t *testing.T) {
 					}
 				}
 				// Where it stopped is still in the history: it resumes.
-				again := subscribe(t, h, "t", stuck.LastID())
+				again := hubtest.Subscribe(t, h, "t", stuck.LastID())
 				expectData(t, again, "e1", "e2")
 			}
 		})
@@ -302,10 +303,10 @@ func TestSlowSubscriber(t *testing.T) {
 func TestSlowSubscriberPartlyRead(t *testing.T) {
 	var reg core.Registry
 	h := newHub(t, &hub.Options{QueueSize: 3, Registry: &reg})
-	s := subscribe(t, h, "t", "")
-	publishN(t, h, "t", 1, 2)
+	s := hubtest.Subscribe(t, h, "t", "")
+	hubtest.PublishN(t, h, "t", 1, 2)
 	expectData(t, s, "e1")
-	ids := publishN(t, h, "t", 3, 6) // e2..e6 unread: e2 and e3 dropped
+	ids := hubtest.PublishN(t, h, "t", 3, 6) // e2..e6 unread: e2 and e3 dropped
 	if got := reg.Stats().Dropped; got != 2 {
 		t.Errorf("dropped = %d; want 2", got)
 	}
@@ -319,9 +320,9 @@ func TestDropDuringReplay(t *testing.T) {
 		// its history yet, but the history has everything it lacks:
 		// no resync.
 		h := newHub(t, &hub.Options{QueueSize: 2, History: hub.History{MaxEvents: 100}})
-		ids := publishN(t, h, "t", 1, 3)
-		s := subscribe(t, h, "t", ids[0])
-		publishN(t, h, "t", 4, 9)
+		ids := hubtest.PublishN(t, h, "t", 1, 3)
+		s := hubtest.Subscribe(t, h, "t", ids[0])
+		hubtest.PublishN(t, h, "t", 4, 9)
 		expectData(t, s, "e2", "e3", "e4", "e5", "e6", "e7", "e8", "e9")
 		expectNothing(t, s)
 	})
@@ -330,9 +331,9 @@ func TestDropDuringReplay(t *testing.T) {
 		// overflowed too: one resync for each, each naming where the
 		// following events start.
 		h := newHub(t, &hub.Options{QueueSize: 2, History: hub.History{MaxEvents: 3}})
-		ids := publishN(t, h, "t", 1, 3)
-		s := subscribe(t, h, "t", ids[0])
-		ids = append(ids, publishN(t, h, "t", 4, 9)...)
+		ids := hubtest.PublishN(t, h, "t", 1, 3)
+		s := hubtest.Subscribe(t, h, "t", ids[0])
+		ids = append(ids, hubtest.PublishN(t, h, "t", 4, 9)...)
 		expectResync(t, s, hub.ReasonEvicted, ids[2])
 		expectResync(t, s, hub.ReasonDropped, ids[6])
 		expectData(t, s, "e8", "e9")
@@ -372,8 +373,8 @@ func TestClose(t *testing.T) {
 
 func TestSubscriptionClose(t *testing.T) {
 	h := newHub(t, nil)
-	first := publish(t, h, "t", "x")
-	s := subscribe(t, h, "t", "")
+	first := hubtest.Publish(t, h, "t", "x")
+	s := hubtest.Subscribe(t, h, "t", "")
 	done := make(chan error, 1)
 	go func() {
 		_, err := s.Next(context.Background())
@@ -384,20 +385,20 @@ func TestSubscriptionClose(t *testing.T) {
 		t.Errorf("blocked Next after Close = %v; want ErrClosed", err)
 	}
 	// The topic lives on for new subscribers, with its history.
-	s2 := subscribe(t, h, "t", first)
-	publish(t, h, "t", "y")
+	s2 := hubtest.Subscribe(t, h, "t", first)
+	hubtest.Publish(t, h, "t", "y")
 	expectData(t, s2, "y")
 }
 
 func TestNextContext(t *testing.T) {
 	h := newHub(t, nil)
-	s := subscribe(t, h, "t", "")
+	s := hubtest.Subscribe(t, h, "t", "")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := s.Next(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Next(cancelled) = %v; want context.Canceled", err)
 	}
-	publish(t, h, "t", "still")
+	hubtest.Publish(t, h, "t", "still")
 	expectData(t, s, "still")
 }
 
@@ -423,8 +424,8 @@ func TestNewPanics(t *testing.T) {
 
 func TestCustomResyncEvent(t *testing.T) {
 	h := newHub(t, &hub.Options{ResyncEvent: "gap"})
-	s := subscribe(t, h, "t", "bad")
-	if e := next(t, s); e.Type != "gap" || e.Resync != hub.ReasonMalformed {
+	s := hubtest.Subscribe(t, h, "t", "bad")
+	if e := hubtest.Next(t, s); e.Type != "gap" || e.Resync != hub.ReasonMalformed {
 		t.Errorf("got %+v; want a resync of type gap", e)
 	}
 }

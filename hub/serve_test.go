@@ -15,6 +15,7 @@ import (
 
 	"github.com/streamkit/streamkit/core"
 	"github.com/streamkit/streamkit/hub"
+	"github.com/streamkit/streamkit/hub/hubtest"
 	"github.com/streamkit/streamkit/sse"
 )
 
@@ -139,7 +140,7 @@ func TestServeSSE(t *testing.T) {
 		t.Run(proto.name, func(t *testing.T) {
 			h := newHub(t, nil)
 			srv := newSSEServer(t, h, nil, proto.http2)
-			ids := publishN(t, h, "chat", 1, 3)
+			ids := hubtest.PublishN(t, h, "chat", 1, 3)
 			r, resp, stop := srv.open(t, "/sse/topics/chat", ids[0])
 			if ct := resp.Header.Get("Content-Type"); ct != sse.ContentType {
 				t.Errorf("Content-Type = %q; want %q", ct, sse.ContentType)
@@ -149,7 +150,7 @@ func TestServeSSE(t *testing.T) {
 			// Live, one at a time: each arrives before the next is
 			// published.
 			for i := 4; i <= 6; i++ {
-				id := publish(t, h, "chat", "multi\nline")
+				id := hubtest.Publish(t, h, "chat", "multi\nline")
 				expectSSE(t, r, id, "note", "multi\nline")
 			}
 			stop()
@@ -163,10 +164,10 @@ func TestServeSSE(t *testing.T) {
 func TestServeSSEResync(t *testing.T) {
 	h := newHub(t, nil)
 	srv := newSSEServer(t, h, nil, false)
-	ids := publishN(t, h, "t", 1, 2)
+	ids := hubtest.PublishN(t, h, "t", 1, 2)
 	r, _, stop := srv.open(t, "/sse/topics/t", "not-an-id")
 	expectSSEResync(t, r, hub.ReasonMalformed, ids[1])
-	id := publish(t, h, "t", "live")
+	id := hubtest.Publish(t, h, "t", "live")
 	expectSSE(t, r, id, "note", "live")
 	stop()
 	srv.result(t)
@@ -175,7 +176,7 @@ func TestServeSSEResync(t *testing.T) {
 func TestServeSSEQueryLastEventID(t *testing.T) {
 	h := newHub(t, nil)
 	srv := newSSEServer(t, h, nil, false)
-	ids := publishN(t, h, "t", 1, 2)
+	ids := hubtest.PublishN(t, h, "t", 1, 2)
 	r, _, stop := srv.open(t, "/sse/topics/t?lastEventId="+url.QueryEscape(ids[0]), "")
 	expectSSE(t, r, ids[1], "note", "e2")
 	stop()
@@ -195,7 +196,7 @@ func TestServeSSEInvalidTopic(t *testing.T) {
 func TestServeSSEHubClose(t *testing.T) {
 	h := hub.New(nil)
 	srv := newSSEServer(t, h, nil, false)
-	ids := publishN(t, h, "t", 1, 2)
+	ids := hubtest.PublishN(t, h, "t", 1, 2)
 	r, _, _ := srv.open(t, "/sse/topics/t", ids[0])
 	expectSSE(t, r, ids[1], "note", "e2")
 	h.Close()
@@ -211,7 +212,7 @@ func TestServeSSEShutdown(t *testing.T) {
 	var reg core.Registry
 	h := newHub(t, &hub.Options{Registry: &reg})
 	srv := newSSEServer(t, h, &sse.Options{Registry: &reg}, false)
-	ids := publishN(t, h, "t", 1, 2)
+	ids := hubtest.PublishN(t, h, "t", 1, 2)
 	r, _, _ := srv.open(t, "/sse/topics/t", ids[0])
 	expectSSE(t, r, ids[1], "note", "e2")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -264,14 +265,14 @@ func TestServeSSESlowDisconnect(t *testing.T) {
 	defer b.Close()
 	h := newHub(t, &hub.Options{Backend: b, QueueSize: 2, Policy: hub.Disconnect, Registry: &reg})
 	srv := newSSEServer(t, h, &sse.Options{Registry: &reg}, false)
-	ids := publishN(t, h, "t", 1, 2)
+	ids := hubtest.PublishN(t, h, "t", 1, 2)
 	r, _, _ := srv.open(t, "/sse/topics/t", ids[0])
 	select {
 	case <-b.entered: // the handler is subscribed and busy reading the history
 	case <-time.After(10 * time.Second):
 		t.Fatal("the handler never read the history")
 	}
-	ids = append(ids, publishN(t, h, "t", 3, 6)...)
+	ids = append(ids, hubtest.PublishN(t, h, "t", 3, 6)...)
 	close(b.release)
 
 	// It gets the history it was reading, then the hint, then the end.

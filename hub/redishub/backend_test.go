@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/streamkit/streamkit/hub"
+	"github.com/streamkit/streamkit/hub/hubtest"
 	"github.com/streamkit/streamkit/hub/redishub"
 	"github.com/streamkit/streamkit/hub/redishub/redistest"
 )
@@ -44,7 +45,7 @@ func TestNewRejects(t *testing.T) {
 
 func TestOpen(t *testing.T) {
 	srv := redistest.NewServer(t)
-	ctx := testCtx(t)
+	ctx := hubtest.Context(t)
 
 	t.Run("bad URL", func(t *testing.T) {
 		if b, err := redishub.Open(ctx, "http://"+srv.Addr(), nil); err == nil {
@@ -84,11 +85,11 @@ func TestTwoProcesses(t *testing.T) {
 	srv := redistest.NewServer(t)
 	a := newProc(t, srv.Addr(), "a", nil)
 	b := newProc(t, srv.Addr(), "b", nil)
-	sa := subscribe(t, a.hub, "chat", "")
-	sb := subscribe(t, b.hub, "chat", "")
+	sa := hubtest.Subscribe(t, a.hub, "chat", "")
+	sb := hubtest.Subscribe(t, b.hub, "chat", "")
 
-	ids := publishN(t, a.hub, "chat", 1, 3)
-	ids = append(ids, publishN(t, b.hub, "chat", 4, 5)...)
+	ids := hubtest.PublishN(t, a.hub, "chat", 1, 3)
+	ids = append(ids, hubtest.PublishN(t, b.hub, "chat", 4, 5)...)
 	for _, s := range []*hub.Subscription{sa, sb} {
 		expectEvents(t, s, dataRange(1, 5), ids)
 	}
@@ -108,16 +109,16 @@ func TestResumeOnAnotherProcess(t *testing.T) {
 	a := newProc(t, srv.Addr(), "a", nil)
 	b := newProc(t, srv.Addr(), "b", nil)
 
-	sa := subscribe(t, a.hub, "chat", "")
-	ids := publishN(t, a.hub, "chat", 1, 3)
+	sa := hubtest.Subscribe(t, a.hub, "chat", "")
+	ids := hubtest.PublishN(t, a.hub, "chat", 1, 3)
 	expectEvents(t, sa, dataRange(1, 2), ids[:2])
 	last := sa.LastID() // the client saw e1 and e2
-	publishN(t, a.hub, "chat", 4, 5)
+	hubtest.PublishN(t, a.hub, "chat", 4, 5)
 	a.close()
 
-	sb := subscribe(t, b.hub, "chat", last)
+	sb := hubtest.Subscribe(t, b.hub, "chat", last)
 	expectEvents(t, sb, dataRange(3, 5), nil)
-	more := publishN(t, b.hub, "chat", 6, 7)
+	more := hubtest.PublishN(t, b.hub, "chat", 6, 7)
 	expectEvents(t, sb, dataRange(6, 7), more)
 	expectNothing(t, sb)
 	if p, _ := hub.ParseID(more[1]); p.Offset != 7 {
@@ -132,7 +133,7 @@ func TestTrimmedHistoryResyncs(t *testing.T) {
 	a := newProc(t, srv.Addr(), "a", &redishub.Options{MaxLen: 3})
 	b := newProc(t, srv.Addr(), "b", &redishub.Options{MaxLen: 3})
 
-	ids := publishN(t, a.hub, "chat", 1, 6) // the stream keeps e4..e6
+	ids := hubtest.PublishN(t, a.hub, "chat", 1, 6) // the stream keeps e4..e6
 	tests := []struct {
 		name   string
 		last   string
@@ -145,7 +146,7 @@ func TestTrimmedHistoryResyncs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := subscribe(t, b.hub, "chat", tt.last)
+			s := hubtest.Subscribe(t, b.hub, "chat", tt.last)
 			if tt.resync != "" {
 				if got := expectResync(t, s, tt.resync); got != ids[5] {
 					t.Errorf("resync last_id = %q; want the head %q", got, ids[5])
@@ -164,14 +165,14 @@ func TestFlushAllStartsNewEpoch(t *testing.T) {
 	a := newProc(t, srv.Addr(), "a", nil)
 	b := newProc(t, srv.Addr(), "b", nil)
 
-	sb := subscribe(t, b.hub, "chat", "")
-	old := publishN(t, a.hub, "chat", 1, 2)
+	sb := hubtest.Subscribe(t, b.hub, "chat", "")
+	old := hubtest.PublishN(t, a.hub, "chat", 1, 2)
 	expectEvents(t, sb, dataRange(1, 2), old)
 
-	if err := a.client.FlushAll(testCtx(t)).Err(); err != nil {
+	if err := a.client.FlushAll(hubtest.Context(t)).Err(); err != nil {
 		t.Fatal(err)
 	}
-	ids := publishN(t, a.hub, "chat", 3, 4)
+	ids := hubtest.PublishN(t, a.hub, "chat", 3, 4)
 	oldPos, _ := hub.ParseID(old[0])
 	newPos, _ := hub.ParseID(ids[0])
 	if newPos.Epoch == oldPos.Epoch || newPos.Offset != 1 {
@@ -180,7 +181,7 @@ func TestFlushAllStartsNewEpoch(t *testing.T) {
 	expectResync(t, sb, hub.ReasonEpoch)
 	expectEvents(t, sb, dataRange(3, 4), ids)
 
-	s := subscribe(t, b.hub, "chat", old[1])
+	s := hubtest.Subscribe(t, b.hub, "chat", old[1])
 	expectResync(t, s, hub.ReasonEpoch)
 	expectNothing(t, s)
 }
@@ -200,7 +201,7 @@ func TestRedisDownFailsFast(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := redistest.NewServer(t)
 			a := newProc(t, srv.Addr(), "a", &redishub.Options{Timeout: timeout})
-			publish(t, a.hub, "chat", "e1")
+			hubtest.Publish(t, a.hub, "chat", "e1")
 			tt.down(srv)
 			defer srv.Resume()
 
@@ -239,19 +240,19 @@ func TestConnectionLossResumes(t *testing.T) {
 	srv := redistest.NewServer(t)
 	a := newProc(t, srv.Addr(), "a", nil)
 	b := newProc(t, srv.Addr(), "b", nil)
-	sb := subscribe(t, b.hub, "chat", "")
-	ids := publishN(t, a.hub, "chat", 1, 1)
+	sb := hubtest.Subscribe(t, b.hub, "chat", "")
+	ids := hubtest.PublishN(t, a.hub, "chat", 1, 1)
 	expectEvents(t, sb, dataRange(1, 1), ids)
 
-	killed, err := a.client.ClientKillByFilter(testCtx(t), "TYPE", "pubsub").Result()
+	killed, err := a.client.ClientKillByFilter(hubtest.Context(t), "TYPE", "pubsub").Result()
 	if err != nil || killed != 1 {
 		t.Fatalf("CLIENT KILL TYPE pubsub = %d, %v; want b's one connection killed", killed, err)
 	}
-	ids = publishN(t, a.hub, "chat", 2, 6) // likely before b has reconnected
+	ids = hubtest.PublishN(t, a.hub, "chat", 2, 6) // likely before b has reconnected
 	expectEvents(t, sb, dataRange(2, 6), ids)
 
 	eventually(t, "b subscribes again", func() bool { return numsub(t, a.client, "streamkit:{chat}") == 1 })
-	ids = publishN(t, a.hub, "chat", 7, 8)
+	ids = hubtest.PublishN(t, a.hub, "chat", 7, 8)
 	expectEvents(t, sb, dataRange(7, 8), ids)
 	expectNothing(t, sb)
 }
@@ -262,8 +263,8 @@ func TestRedisRestartResyncs(t *testing.T) {
 	srv := redistest.NewServer(t)
 	a := newProc(t, srv.Addr(), "a", nil)
 	b := newProc(t, srv.Addr(), "b", nil)
-	sb := subscribe(t, b.hub, "chat", "")
-	publishN(t, a.hub, "chat", 1, 1)
+	sb := hubtest.Subscribe(t, b.hub, "chat", "")
+	hubtest.PublishN(t, a.hub, "chat", 1, 1)
 	expectEvents(t, sb, dataRange(1, 1), nil)
 
 	srv.Restart()
@@ -274,7 +275,7 @@ func TestRedisRestartResyncs(t *testing.T) {
 	}
 	var ids []string
 	eventually(t, "a publishes again", func() bool {
-		id, err := a.hub.Publish(testCtx(t), "chat", hub.Message{Type: "note", Data: "e2"})
+		id, err := a.hub.Publish(hubtest.Context(t), "chat", hub.Message{Type: "note", Data: "e2"})
 		ids = []string{id}
 		return err == nil
 	})
@@ -291,7 +292,7 @@ func TestConnectionsDoNotGrow(t *testing.T) {
 	a := newProc(t, srv.Addr(), "a", nil)
 	obs := newClient(t, srv.Addr(), "observer")
 
-	subscribe(t, a.hub, "t0", "")
+	hubtest.Subscribe(t, a.hub, "t0", "")
 	one, onePubSub := clients(t, obs, "a", ""), clients(t, obs, "a", "pubsub")
 
 	// 99 more: another 49 on t0, one on each of t1..t50.
@@ -301,7 +302,7 @@ func TestConnectionsDoNotGrow(t *testing.T) {
 		if i >= 49 {
 			topic = fmt.Sprintf("t%d", i-48)
 		}
-		subs = append(subs, subscribe(t, a.hub, topic, ""))
+		subs = append(subs, hubtest.Subscribe(t, a.hub, topic, ""))
 	}
 	hundred, hundredPubSub := clients(t, obs, "a", ""), clients(t, obs, "a", "pubsub")
 	if onePubSub != 1 || hundredPubSub != 1 || hundred != one {
@@ -313,10 +314,10 @@ func TestConnectionsDoNotGrow(t *testing.T) {
 	// And they all work.
 	b := newProc(t, srv.Addr(), "b", nil)
 	for i := 0; i <= 50; i++ {
-		publish(t, b.hub, fmt.Sprintf("t%d", i), "hello")
+		hubtest.Publish(t, b.hub, fmt.Sprintf("t%d", i), "hello")
 	}
 	for i, s := range subs {
-		if e := next(t, s); e.Data != "hello" {
+		if e := hubtest.Next(t, s); e.Data != "hello" {
 			t.Fatalf("subscriber %d got %+v; want hello", i+1, e)
 		}
 	}
@@ -327,8 +328,8 @@ func TestConnectionsDoNotGrow(t *testing.T) {
 func TestUnsubscribeWhenLastLeaves(t *testing.T) {
 	srv := redistest.NewServer(t)
 	a := newProc(t, srv.Addr(), "a", nil)
-	s1 := subscribe(t, a.hub, "chat", "")
-	s2 := subscribe(t, a.hub, "chat", "")
+	s1 := hubtest.Subscribe(t, a.hub, "chat", "")
+	s2 := hubtest.Subscribe(t, a.hub, "chat", "")
 	if n := numsub(t, a.client, "streamkit:{chat}"); n != 1 {
 		t.Fatalf("subscribers of the channel with 2 local ones = %d; want 1", n)
 	}
@@ -339,8 +340,8 @@ func TestUnsubscribeWhenLastLeaves(t *testing.T) {
 	s2.Close()
 	eventually(t, "the channel is unsubscribed", func() bool { return numsub(t, a.client, "streamkit:{chat}") == 0 })
 
-	s3 := subscribe(t, a.hub, "chat", "")
-	ids := publishN(t, a.hub, "chat", 1, 1)
+	s3 := hubtest.Subscribe(t, a.hub, "chat", "")
+	ids := hubtest.PublishN(t, a.hub, "chat", 1, 1)
 	expectEvents(t, s3, dataRange(1, 1), ids)
 }
 
@@ -348,13 +349,13 @@ func TestUnsubscribeWhenLastLeaves(t *testing.T) {
 func TestForeignMessageIgnored(t *testing.T) {
 	srv := redistest.NewServer(t)
 	a := newProc(t, srv.Addr(), "a", nil)
-	s := subscribe(t, a.hub, "chat", "")
+	s := hubtest.Subscribe(t, a.hub, "chat", "")
 	for _, junk := range []string{"hello", "x:1:", "x!:1:0:", "abc:0:0:", "abc:1:9:short"} {
-		if err := a.client.Publish(testCtx(t), "streamkit:{chat}", junk).Err(); err != nil {
+		if err := a.client.Publish(hubtest.Context(t), "streamkit:{chat}", junk).Err(); err != nil {
 			t.Fatal(err)
 		}
 	}
-	ids := publishN(t, a.hub, "chat", 1, 1)
+	ids := hubtest.PublishN(t, a.hub, "chat", 1, 1)
 	expectEvents(t, s, dataRange(1, 1), ids)
 	expectNothing(t, s)
 }
@@ -363,9 +364,9 @@ func TestForeignMessageIgnored(t *testing.T) {
 func TestTTL(t *testing.T) {
 	srv := redistest.NewServer(t)
 	a := newProc(t, srv.Addr(), "a", &redishub.Options{TTL: time.Minute, Prefix: "ttl:"})
-	publishN(t, a.hub, "chat", 1, 1)
+	hubtest.PublishN(t, a.hub, "chat", 1, 1)
 	for _, key := range []string{"ttl:{chat}:m", "ttl:{chat}:s"} {
-		ttl, err := a.client.PTTL(testCtx(t), key).Result()
+		ttl, err := a.client.PTTL(hubtest.Context(t), key).Result()
 		if err != nil || ttl <= 0 || ttl > time.Minute {
 			t.Errorf("PTTL %s = %v, %v; want within (0, 1m]", key, ttl, err)
 		}
@@ -376,7 +377,7 @@ func TestTTL(t *testing.T) {
 func TestApproxTrim(t *testing.T) {
 	srv := redistest.NewServer(t)
 	a := newProc(t, srv.Addr(), "a", &redishub.Options{MaxLen: 10, ApproxTrim: true})
-	ctx := testCtx(t)
+	ctx := hubtest.Context(t)
 	const n = 250
 	for i := range n {
 		if _, err := a.backend.Append(ctx, "chat", hub.Message{Data: fmt.Sprint(i + 1)}); err != nil {
@@ -403,13 +404,13 @@ func TestApproxTrim(t *testing.T) {
 func TestNoHistory(t *testing.T) {
 	srv := redistest.NewServer(t)
 	a := newProc(t, srv.Addr(), "a", &redishub.Options{MaxLen: -1})
-	ids := publishN(t, a.hub, "chat", 1, 2)
-	if n, _ := a.client.Exists(testCtx(t), "streamkit:{chat}:s").Result(); n != 0 {
+	ids := hubtest.PublishN(t, a.hub, "chat", 1, 2)
+	if n, _ := a.client.Exists(hubtest.Context(t), "streamkit:{chat}:s").Result(); n != 0 {
 		t.Errorf("the stream exists with MaxLen -1; want no stream")
 	}
-	s := subscribe(t, a.hub, "chat", ids[0])
+	s := hubtest.Subscribe(t, a.hub, "chat", ids[0])
 	expectResync(t, s, hub.ReasonEvicted)
-	s = subscribe(t, a.hub, "chat", ids[1])
+	s = hubtest.Subscribe(t, a.hub, "chat", ids[1])
 	expectNothing(t, s)
 }
 
@@ -422,8 +423,8 @@ func TestSilentConnectionReplaced(t *testing.T) {
 	a := newProc(t, srv.Addr(), "a", nil)
 	b := newProc(t, srv.Addr(), "b", opts)
 	obs := newClient(t, srv.Addr(), "observer")
-	sb := subscribe(t, b.hub, "chat", "")
-	ids := publishN(t, a.hub, "chat", 1, 1)
+	sb := hubtest.Subscribe(t, b.hub, "chat", "")
+	ids := hubtest.PublishN(t, a.hub, "chat", 1, 1)
 	expectEvents(t, sb, dataRange(1, 1), ids)
 	before := pubSubIDs(t, obs, "b")
 
@@ -431,7 +432,7 @@ func TestSilentConnectionReplaced(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // several ping intervals
 	srv.Resume()
 
-	ids = publishN(t, a.hub, "chat", 2, 3)
+	ids = hubtest.PublishN(t, a.hub, "chat", 2, 3)
 	expectEvents(t, sb, dataRange(2, 3), ids)
 	expectNothing(t, sb)
 	after := pubSubIDs(t, obs, "b")
@@ -443,8 +444,8 @@ func TestSilentConnectionReplaced(t *testing.T) {
 // pubSubIDs returns the IDs of the Pub/Sub connections named name.
 func pubSubIDs(t *testing.T, c *redis.Client, name string) []string {
 	t.Helper()
-	cmd := redis.NewStringCmd(testCtx(t), "client", "list", "type", "pubsub")
-	if err := c.Process(testCtx(t), cmd); err != nil {
+	cmd := redis.NewStringCmd(hubtest.Context(t), "client", "list", "type", "pubsub")
+	if err := c.Process(hubtest.Context(t), cmd); err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
@@ -462,7 +463,7 @@ func pubSubIDs(t *testing.T, c *redis.Client, name string) []string {
 func TestCallerDeadline(t *testing.T) {
 	srv := redistest.NewServer(t)
 	a := newProc(t, srv.Addr(), "a", nil) // 5 s per operation
-	publish(t, a.hub, "chat", "e1")
+	hubtest.Publish(t, a.hub, "chat", "e1")
 	srv.Pause()
 	defer srv.Resume()
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)

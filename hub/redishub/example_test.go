@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/streamkit/streamkit/hub"
+	"github.com/streamkit/streamkit/hub/hubtest"
 	"github.com/streamkit/streamkit/hub/redishub"
 	"github.com/streamkit/streamkit/hub/redishub/redistest"
 )
@@ -89,7 +90,7 @@ func ExampleNew() {
 // what they print.
 func TestExample(t *testing.T) {
 	srv := redistest.NewServer(t)
-	ctx := testCtx(t)
+	ctx := hubtest.Context(t)
 	var out strings.Builder
 
 	ba, err := redishub.Open(ctx, srv.URL(), nil)

@@ -72,7 +72,7 @@ func (p *proc) close() {
 func expectEvents(t testing.TB, s *hub.Subscription, data []string, ids []string) {
 	t.Helper()
 	for i, w := range data {
-		e := next(t, s)
+		e := hubtest.Next(t, s)
 		if e.Resync != "" || e.Data != w || (ids != nil && e.ID != ids[i]) {
 			want := ""
 			if ids != nil {
@@ -101,7 +101,7 @@ type resyncData struct {
 // last ID.
 func expectResync(t testing.TB, s *hub.Subscription, reason hub.Reason) string {
 	t.Helper()
-	e := next(t, s)
+	e := hubtest.Next(t, s)
 	if e.Resync != reason {
 		t.Fatalf("event = %+v; want a resync signal with reason %q", e, reason)
 	}
@@ -133,10 +133,10 @@ func clients(t testing.TB, c *redis.Client, name, typ string) int {
 	t.Helper()
 	var cmd *redis.StringCmd
 	if typ == "" {
-		cmd = c.ClientList(testCtx(t))
+		cmd = c.ClientList(hubtest.Context(t))
 	} else {
-		cmd = redis.NewStringCmd(testCtx(t), "client", "list", "type", typ)
-		_ = c.Process(testCtx(t), cmd)
+		cmd = redis.NewStringCmd(hubtest.Context(t), "client", "list", "type", typ)
+		_ = c.Process(hubtest.Context(t), cmd)
 	}
 	list, err := cmd.Result()
 	if err != nil {
@@ -154,7 +154,7 @@ func clients(t testing.TB, c *redis.Client, name, typ string) int {
 // numsub returns how many connections are subscribed to channel.
 func numsub(t testing.TB, c *redis.Client, channel string) int64 {
 	t.Helper()
-	m, err := c.PubSubNumSub(testCtx(t), channel).Result()
+	m, err := c.PubSubNumSub(hubtest.Context(t), channel).Result()
 	if err != nil {
 		t.Fatalf("PUBSUB NUMSUB: %v", err)
 	}
@@ -164,15 +164,6 @@ func numsub(t testing.TB, c *redis.Client, channel string) int64 {
 // nothingWait is how long expectNothing waits for an event that must not
 // come.
 const nothingWait = 100 * time.Millisecond
-
-// The hubtest helpers, under the short names the tests use.
-var (
-	testCtx   = hubtest.Context
-	subscribe = hubtest.Subscribe
-	publish   = hubtest.Publish
-	publishN  = hubtest.PublishN
-	next      = hubtest.Next
-)
 
 func expectNothing(t testing.TB, s *hub.Subscription) {
 	t.Helper()
