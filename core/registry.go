@@ -33,17 +33,18 @@ type Registry struct {
 	// leaves.
 	ShutdownSpread time.Duration
 
-	mu       sync.Mutex
-	streams  map[*Stream]struct{}
-	building int // admitted streams that New has not finished
-	closing  bool
-	drained  chan struct{}
-	total    atomic.Int64
-	messages atomic.Int64
-	bytes    atomic.Int64
-	dropped  atomic.Int64
-	slow     atomic.Int64
-	errs     atomic.Int64
+	mu        sync.Mutex
+	streams   map[*Stream]struct{}
+	building  int // admitted streams that New has not finished
+	closing   bool
+	drained   chan struct{} // made by the first Shutdown, closed once when no stream is left
+	isDrained bool
+	total     atomic.Int64
+	messages  atomic.Int64
+	bytes     atomic.Int64
+	dropped   atomic.Int64
+	slow      atomic.Int64
+	errs      atomic.Int64
 }
 
 // Stats is a snapshot of a [Registry]'s counters. The JSON names are those
@@ -129,9 +130,9 @@ func (r *Registry) enter(s *Stream) bool {
 }
 
 func (r *Registry) checkDrainedLocked() {
-	if r.closing && len(r.streams) == 0 && r.building == 0 && r.drained != nil {
+	if r.closing && !r.isDrained && len(r.streams) == 0 && r.building == 0 {
+		r.isDrained = true
 		close(r.drained)
-		r.drained = nil
 	}
 }
 
@@ -170,6 +171,9 @@ func (r *Registry) sent(messages, bytes int64) {
 // has ended. If ctx ends first, the remaining streams are ended at once
 // without a farewell, and Shutdown returns ctx's error.
 //
+// Shutdown may be called more than once, also concurrently: every call
+// returns when the last stream has ended (or its own ctx ends first).
+//
 // Call it before http.Server.Shutdown, which otherwise waits for open
 // streams forever.
 func (r *Registry) Shutdown(ctx context.Context) error {
@@ -179,12 +183,12 @@ func (r *Registry) Shutdown(ctx context.Context) error {
 	for s := range r.streams {
 		open = append(open, s)
 	}
-	drained := make(chan struct{})
-	if len(open) == 0 && r.building == 0 {
-		close(drained)
-	} else {
-		r.drained = drained
+	if r.drained == nil {
+		// Every caller, concurrent or late, waits on the same channel.
+		r.drained = make(chan struct{})
 	}
+	drained := r.drained
+	r.checkDrainedLocked()
 	r.mu.Unlock()
 
 	spread := r.ShutdownSpread

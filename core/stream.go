@@ -178,25 +178,21 @@ func (s *Stream) Write(p []byte) (int, error) {
 		return 0, nil
 	}
 	s.mu.Lock()
+	defer s.unlock()
 	if s.ended() {
-		s.mu.Unlock()
 		return 0, s.closedErr()
 	}
-	var err error
+	s.unsent++
 	if !s.policy.coalescing() || len(s.buf)+len(p) >= s.policy.MaxBytes {
 		// Nothing to wait for: write p straight through, without copying
 		// it into the buffer.
-		s.unsent++
-		err = s.flushLocked(p)
-	} else {
-		s.buf = append(s.buf, p...)
-		s.unsent++
-		s.scheduleLocked()
+		if err := s.flushLocked(p); err != nil {
+			return 0, err
+		}
+		return len(p), nil
 	}
-	s.unlock()
-	if err != nil {
-		return 0, err
-	}
+	s.buf = append(s.buf, p...)
+	s.scheduleLocked()
 	return len(p), nil
 }
 
@@ -207,28 +203,34 @@ func (s *Stream) Write(p []byte) (int, error) {
 // must not call the stream.
 func (s *Stream) Append(fn func(dst []byte) ([]byte, error)) error {
 	s.mu.Lock()
+	defer s.unlock()
 	if s.ended() {
-		s.mu.Unlock()
 		return s.closedErr()
 	}
+	if err := s.encodeLocked(fn); err != nil {
+		return err
+	}
+	if !s.policy.coalescing() || len(s.buf) >= s.policy.MaxBytes {
+		return s.flushLocked(nil)
+	}
+	s.scheduleLocked()
+	return nil
+}
+
+// encodeLocked appends one message with fn, or, when fn fails, keeps
+// nothing of it.
+func (s *Stream) encodeLocked(fn func(dst []byte) ([]byte, error)) error {
 	n := len(s.buf)
 	b, err := fn(s.buf)
 	if err != nil {
 		if len(b) >= n {
 			s.buf = b[:n]
 		}
-		s.mu.Unlock()
 		return err
 	}
 	s.buf = b
 	s.unsent++
-	if !s.policy.coalescing() || len(s.buf) >= s.policy.MaxBytes {
-		err = s.flushLocked(nil)
-	} else {
-		s.scheduleLocked()
-	}
-	s.unlock()
-	return err
+	return nil
 }
 
 // Flush sends everything buffered now, whatever the flush policy. On a
@@ -236,13 +238,11 @@ func (s *Stream) Append(fn func(dst []byte) ([]byte, error)) error {
 // headers.
 func (s *Stream) Flush() error {
 	s.mu.Lock()
+	defer s.unlock()
 	if s.ended() {
-		s.mu.Unlock()
 		return s.closedErr()
 	}
-	err := s.flushLocked(nil)
-	s.unlock()
-	return err
+	return s.flushLocked(nil)
 }
 
 // Close flushes what is buffered and ends the stream; the handler may then
@@ -251,14 +251,13 @@ func (s *Stream) Flush() error {
 // return nil.
 func (s *Stream) Close() error {
 	s.mu.Lock()
+	defer s.unlock()
 	if s.ended() {
-		s.mu.Unlock()
 		s.release()
 		return nil
 	}
 	err := s.flushLocked(nil)
 	s.closeLocked(ErrClosed)
-	s.mu.Unlock()
 	return err
 }
 
@@ -271,24 +270,14 @@ func (s *Stream) Close() error {
 // runs with the stream's lock held and must not call the stream.
 func (s *Stream) CloseWith(fn func(dst []byte) ([]byte, error)) error {
 	s.mu.Lock()
+	defer s.unlock()
 	if s.ended() {
-		s.mu.Unlock()
 		s.release()
 		return nil
 	}
-	n := len(s.buf)
-	b, encErr := fn(s.buf)
-	if encErr != nil {
-		if len(b) >= n {
-			s.buf = b[:n]
-		}
-	} else {
-		s.buf = b
-		s.unsent++
-	}
+	encErr := s.encodeLocked(fn)
 	err := s.flushLocked(nil)
 	s.closeLocked(ErrClosed)
-	s.mu.Unlock()
 	if encErr != nil {
 		return encErr
 	}
@@ -321,7 +310,7 @@ func (s *Stream) Err() error {
 // Started reports whether the status line and headers have been sent.
 func (s *Stream) Started() bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	return s.started
 }
 
@@ -478,7 +467,9 @@ func (s *Stream) release() {
 
 // unlock runs work that timers left for the lock holder, then unlocks. A
 // timer that finds the lock taken never waits: it leaves a pending bit and
-// returns, and the holder picks the work up here.
+// returns, and the holder picks the work up here. It is the only place that
+// releases s.mu (TestOneUnlockPath holds every method to that), so no exit,
+// an error path included, can leave a timer's work undone.
 func (s *Stream) unlock() {
 	for {
 		if p := s.pending.Swap(0); p != 0 && !s.ended() {
