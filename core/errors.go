@@ -15,6 +15,13 @@ var (
 	// slow-client disconnect.
 	ErrWriteTimeout = errors.New("core: client too slow: write deadline exceeded")
 
+	// ErrServerTimeout is the cause of a stream cut by the server's own
+	// absolute WriteTimeout, which the stream could not lift because a
+	// wrapper around the response writer hides the connection's write
+	// deadline (it has no Unwrap method). The client did nothing wrong; the
+	// stream logged, once per wrapper type, what to change.
+	ErrServerTimeout = errors.New("core: cut by the server's WriteTimeout, which a response-writer wrapper kept the stream from lifting")
+
 	// ErrTooManyStreams is returned by [New] when the registry's
 	// concurrency limit is reached; the client has been answered with 503
 	// Service Unavailable and a Retry-After header.

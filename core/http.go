@@ -15,6 +15,7 @@ type HTTPConn struct {
 	ctx      context.Context
 	flush    func() error
 	deadline func(time.Time) error
+	hider    http.ResponseWriter // the wrapper that hides the deadline, when deadline is nil
 	started  bool
 }
 
@@ -49,7 +50,7 @@ func NewHTTPConn(w http.ResponseWriter, r *http.Request) (*HTTPConn, error) {
 	if c.flush == nil {
 		return nil, fmt.Errorf("core: response writer %T cannot flush: %w", w, errors.ErrUnsupported)
 	}
-	c.deadline = findDeadline(w)
+	c.deadline, c.hider = findDeadline(w)
 	return c, nil
 }
 
@@ -67,7 +68,9 @@ func (c *HTTPConn) WithBase(base http.ResponseWriter) *HTTPConn {
 		cc.flush = f
 	}
 	if cc.deadline == nil {
-		cc.deadline = findDeadline(base)
+		if d, _ := findDeadline(base); d != nil {
+			cc.deadline, cc.hider = d, nil
+		}
 	}
 	return &cc
 }
@@ -118,19 +121,19 @@ func findFlushError(w http.ResponseWriter) func() error {
 }
 
 // findDeadline returns the first SetWriteDeadline of w's Unwrap chain, or
-// nil.
-func findDeadline(w http.ResponseWriter) func(time.Time) error {
+// nil and the writer that ended the walk: the wrapper hiding the deadline.
+func findDeadline(w http.ResponseWriter) (func(time.Time) error, http.ResponseWriter) {
 	for w != nil {
 		switch t := w.(type) {
 		case deadliner:
-			return t.SetWriteDeadline
+			return t.SetWriteDeadline, nil
 		case unwrapper:
 			w = t.Unwrap()
 		default:
-			return nil
+			return nil, w
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // SetHeader implements [Conn].
@@ -156,7 +159,7 @@ func (c *HTTPConn) Flush() error { return c.flush() }
 // SetWriteDeadline implements [Conn].
 func (c *HTTPConn) SetWriteDeadline(t time.Time) error {
 	if c.deadline == nil {
-		return fmt.Errorf("core: response writer %T hides its write deadline: %w", c.w, errors.ErrUnsupported)
+		return fmt.Errorf("core: response writer %T hides the connection's write deadline (it has no Unwrap method): %w", c.hider, errors.ErrUnsupported)
 	}
 	return c.deadline(t)
 }

@@ -56,6 +56,7 @@ type Stream struct {
 	pending atomic.Uint32
 	cause   atomic.Pointer[error]
 	finish  atomic.Pointer[error]
+	endedAt atomic.Int64 // when release ran, kept only when serverCut is set
 
 	hbTimer    *time.Timer
 	flushTimer *time.Timer
@@ -68,6 +69,8 @@ type Stream struct {
 	deadline   int64 // the write deadline in force, Unix nanoseconds; 0 for none
 	noDeadline bool  // the Conn cannot set deadlines
 	lastWrite  int64 // when the last flush began, by the coarse clock
+	opened     int64 // when New ran, by the coarse clock
+	serverCut  int64 // when a server WriteTimeout the stream cannot lift ends it; 0 for none
 	unsent     int64 // messages buffered since the last flush
 }
 
@@ -112,15 +115,16 @@ func New(c Conn, opts *Options) (*Stream, error) {
 	c.SetHeader("Cache-Control", "no-cache")
 	c.SetHeader("X-Accel-Buffering", "no")
 
+	coarse.acquire()
+	s.lastWrite = coarse.now()
+	s.opened = s.lastWrite
 	if s.timeout < 0 {
 		// No per-write bound, but the server's absolute WriteTimeout must
 		// not end the stream either.
 		if err := c.SetWriteDeadline(time.Time{}); err != nil {
-			s.noDeadline = true
+			s.deadlineHiddenLocked(err)
 		}
 	}
-	coarse.acquire()
-	s.lastWrite = coarse.now()
 	if o.Preamble != nil {
 		s.buf = o.Preamble(s.buf)
 	}
@@ -304,6 +308,9 @@ func (s *Stream) Err() error {
 	if c := s.cause.Load(); c != nil {
 		return *c
 	}
+	if s.serverCut != 0 && s.endedAt.Load() >= s.serverCut {
+		return fmt.Errorf("%w: %w", ErrServerTimeout, context.Cause(s.ctx))
+	}
 	return fmt.Errorf("%w: %w", ErrClientGone, context.Cause(s.ctx))
 }
 
@@ -401,7 +408,7 @@ func (s *Stream) renewDeadlineLocked(now int64) error {
 	d := now + int64(s.timeout)
 	if err := s.conn.SetWriteDeadline(time.Unix(0, d)); err != nil {
 		if errors.Is(err, errors.ErrUnsupported) {
-			s.noDeadline = true
+			s.deadlineHiddenLocked(err)
 			return nil
 		}
 		return err
@@ -418,6 +425,8 @@ func (s *Stream) failLocked(err error) error {
 		(s.deadline != 0 && at >= s.deadline)
 	var out error
 	switch {
+	case s.serverTimedOut():
+		out = fmt.Errorf("%w: %w", ErrServerTimeout, err)
 	case timedOut:
 		out = fmt.Errorf("%w: %w", ErrWriteTimeout, err)
 		if s.reg != nil {
@@ -452,6 +461,9 @@ func (s *Stream) closeLocked(cause error) {
 // registering it.
 func (s *Stream) release() {
 	s.cleanup.Do(func() {
+		if s.serverCut != 0 {
+			s.endedAt.Store(time.Now().UnixNano())
+		}
 		s.closed.Store(true)
 		for _, t := range []*time.Timer{s.hbTimer, s.flushTimer, s.lifeTimer} {
 			if t != nil {
