@@ -1,6 +1,9 @@
 package hub
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Message is what a publisher sends to a topic: an event type and its data.
 // The hub assigns the event's ID.
@@ -10,6 +13,34 @@ type Message struct {
 	Type string
 	// Data is the payload, any text; line breaks are allowed.
 	Data string
+	// Key, when set, makes the publish idempotent: publishing a message
+	// with the same Key to the same topic again, within the backend's
+	// window (see [DefaultKeyWindow]), stores nothing and returns the ID
+	// the first publish was given. A publisher that retries after an error
+	// or a timeout, when it cannot know whether the event was stored,
+	// reuses the Key and so never creates a duplicate. It must be 1 to 128
+	// bytes of printable ASCII ([ValidKey]); "" means no de-duplication.
+	// The key itself is not delivered to subscribers.
+	Key string
+}
+
+// DefaultKeyWindow is how long a backend remembers a [Message.Key] unless
+// configured otherwise. It matches NATS JetStream's default duplicate
+// window, so a publisher's retry budget fits every backend.
+const DefaultKeyWindow = 2 * time.Minute
+
+// ValidKey reports whether k can be a [Message.Key]: 1 to 128 bytes of
+// printable ASCII, no spaces.
+func ValidKey(k string) bool {
+	if len(k) == 0 || len(k) > 128 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] <= ' ' || k[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // Record is an event as a [Backend] stores it: its position and message.
@@ -82,9 +113,13 @@ type Batch struct {
 type Backend interface {
 	// Append stores m as the next event of topic and returns its position;
 	// then, or as part of the same step, it notifies the topic's Listeners.
-	// Each position is returned once: a retry after an error may store the
-	// event twice, under two positions. The topic name has been checked
-	// with [ValidTopic] and the message type is valid.
+	// Each position is returned once, except under a [Message.Key]: a
+	// message whose Key was appended to the topic within the backend's key
+	// window is not stored again, nor delivered, and Append returns the
+	// position it was first given. Without a Key, a retry after an error
+	// may store the event twice, under two positions. The topic name has
+	// been checked with [ValidTopic], the message type is valid, and so is
+	// the Key when set.
 	Append(ctx context.Context, topic string, m Message) (Position, error)
 
 	// Read returns up to limit events of topic after position after,

@@ -9,6 +9,10 @@ var (
 	// it with 400 Bad Request.
 	ErrInvalidTopic = errors.New("hub: invalid topic name")
 
+	// ErrInvalidKey reports a [Message.Key] that is not 1 to 128 bytes of
+	// printable ASCII (see [ValidKey]). Handlers answer it with 400.
+	ErrInvalidKey = errors.New("hub: invalid idempotency key")
+
 	// ErrSlowSubscriber ends a subscription that fell more than
 	// [Options.QueueSize] events behind under the [Disconnect] policy.
 	ErrSlowSubscriber = errors.New("hub: subscriber too slow")

@@ -91,7 +91,12 @@ func validType(s string) bool {
 // stored the event; with the default backend the local subscribers have
 // then been handed it too. It never waits for a subscriber.
 //
+// A publish that failed may still have been stored (a backend timed out
+// waiting for an answer that was lost); retry it with the same
+// [Message.Key] to be sure it is stored once.
+//
 // It fails with an error matching [ErrInvalidTopic] for a bad topic name,
+// [ErrInvalidKey] for a bad Key,
 // [sse.ErrInvalidField] for a message type SSE cannot carry, [ErrClosed]
 // after [Hub.Close], or the backend's error; the event was then not
 // published.
@@ -102,6 +107,9 @@ func (h *Hub) Publish(ctx context.Context, topic string, m Message) (string, err
 	if !validType(m.Type) {
 		return "", fmt.Errorf("hub: publish to %s: message type has a line break, a NUL or invalid UTF-8: %w",
 			topic, sse.ErrInvalidField)
+	}
+	if m.Key != "" && !ValidKey(m.Key) {
+		return "", fmt.Errorf("hub: publish to %s: %w", topic, ErrInvalidKey)
 	}
 	if h.closed.Load() {
 		return "", fmt.Errorf("hub: publish to %s: %w", topic, ErrClosed)

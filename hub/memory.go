@@ -16,7 +16,16 @@ type MemoryOptions struct {
 	History History
 	// Now is the clock for the age of events; nil means time.Now.
 	Now func() time.Time
+	// KeyWindow is how long a topic remembers a [Message.Key]; 0 means
+	// [DefaultKeyWindow]. At most [MaxKeysPerTopic] keys are remembered per
+	// topic; past that the oldest are forgotten early.
+	KeyWindow time.Duration
 }
+
+// MaxKeysPerTopic bounds the [Message.Key]s a [MemoryBackend] remembers
+// for one topic, so that a flood of keyed publishes cannot grow memory
+// without bound.
+const MaxKeysPerTopic = 1 << 16
 
 // MemoryBackend is the in-process [Backend]: each topic keeps its history
 // in a ring bounded by [History], and live events go to the listeners
@@ -34,6 +43,7 @@ type MemoryOptions struct {
 type MemoryBackend struct {
 	hist    History
 	now     func() time.Time
+	window  time.Duration
 	appends atomic.Uint64
 	closed  atomic.Bool
 
@@ -52,10 +62,20 @@ type memTopic struct {
 	ls      []Listener // copied on write, so that a delivery can use a snapshot
 	deleted bool       // removed from the table; look the topic up again
 
+	// keys maps each remembered Message.Key to its offset; keyOrder holds
+	// them oldest first, for expiry.
+	keys     map[string]uint64
+	keyOrder []memKey
+
 	// delivered is the offset of the last event handed to the listeners;
 	// an Append waits on turn until the events before its own are out.
 	delivered uint64
 	turn      sync.Cond
+}
+
+type memKey struct {
+	key string
+	at  int64 // Unix nanoseconds
 }
 
 type memRecord struct {
@@ -73,9 +93,13 @@ func NewMemoryBackend(opts *MemoryOptions) *MemoryBackend {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.KeyWindow <= 0 {
+		o.KeyWindow = DefaultKeyWindow
+	}
 	return &MemoryBackend{
 		hist:   o.History.normalized(),
 		now:    o.Now,
+		window: o.KeyWindow,
 		topics: make(map[string]*memTopic),
 	}
 }
@@ -103,6 +127,16 @@ func (b *MemoryBackend) Append(ctx context.Context, topic string, m Message) (Po
 		}
 	}
 	t := b.lockTopic(topic, true)
+	if m.Key != "" {
+		now := b.now().UnixNano()
+		t.forgetKeys(now - int64(b.window))
+		if off, ok := t.keys[m.Key]; ok {
+			pos := Position{Epoch: t.epoch, Offset: off}
+			t.mu.Unlock()
+			return pos, nil
+		}
+		t.rememberKey(m.Key, t.head+1, now)
+	}
 	t.head++
 	t.push(memRecord{at: at, typ: m.Type, data: m.Data}, b.hist.MaxEvents)
 	t.bytes += recordSize(m.Type, m.Data)
@@ -125,6 +159,31 @@ func (b *MemoryBackend) Append(ctx context.Context, topic string, m Message) (Po
 	t.turn.Broadcast()
 	t.mu.Unlock()
 	return rec.Pos, nil
+}
+
+// forgetKeys drops the keys remembered before since.
+func (t *memTopic) forgetKeys(since int64) {
+	n := 0
+	for n < len(t.keyOrder) && t.keyOrder[n].at < since {
+		delete(t.keys, t.keyOrder[n].key)
+		n++
+	}
+	if n > 0 {
+		t.keyOrder = slices.Delete(t.keyOrder, 0, n)
+	}
+}
+
+// rememberKey records key for the event at offset off.
+func (t *memTopic) rememberKey(key string, off uint64, now int64) {
+	if t.keys == nil {
+		t.keys = make(map[string]uint64)
+	}
+	if len(t.keyOrder) >= MaxKeysPerTopic {
+		delete(t.keys, t.keyOrder[0].key)
+		t.keyOrder = slices.Delete(t.keyOrder, 0, 1)
+	}
+	t.keys[key] = off
+	t.keyOrder = append(t.keyOrder, memKey{key, now})
 }
 
 // Read implements [Backend].

@@ -49,6 +49,7 @@ func TestBackend(t *testing.T, newBackend NewBackend) {
 		max  int
 	}{
 		{"AppendPositions", testAppendPositions, 100},
+		{"AppendKey", testAppendKey, 100},
 		{"ReadRanges", testReadRanges, 4},
 		{"ReadLost", testReadLost, 4},
 		{"ReadUnknownTopic", testReadUnknownTopic, 100},
@@ -106,6 +107,53 @@ func testAppendPositions(t *testing.T, b hub.Backend) {
 	q := appendN(t, b, "b", 1)[0]
 	if q.Offset != 1 {
 		t.Errorf("first Append to another topic gave %+v; want offset 1", q)
+	}
+}
+
+// A keyed message is stored and delivered once however often it is
+// appended; another key, or none, is a new event.
+func testAppendKey(t *testing.T, b hub.Backend) {
+	l := newListener()
+	_, stop, err := b.Subscribe(ctx(t), "k", l)
+	if err != nil {
+		t.Fatalf("Subscribe: %v", err)
+	}
+	defer stop()
+	keyed := func(key, data string) hub.Position {
+		t.Helper()
+		p, err := b.Append(ctx(t), "k", hub.Message{Type: "t", Data: data, Key: key})
+		if err != nil {
+			t.Fatalf("Append: %v", err)
+		}
+		return p
+	}
+	first := keyed("order-1", "a")
+	if again := keyed("order-1", "a, retried"); again != first {
+		t.Errorf("Append with the same key gave %+v; want the first position %+v", again, first)
+	}
+	other := keyed("order-2", "b")
+	plain1, plain2 := keyed("", "c"), keyed("", "c")
+	if other.Offset != first.Offset+1 || plain1.Offset != first.Offset+2 || plain2.Offset != first.Offset+3 {
+		t.Errorf("positions %+v %+v %+v after %+v; want the next three offsets", other, plain1, plain2, first)
+	}
+	// Another topic has keys of its own.
+	if p, err := b.Append(ctx(t), "k2", hub.Message{Data: "x", Key: "order-1"}); err != nil || p.Offset != 1 {
+		t.Errorf("the same key on another topic gave %+v, %v; want its first event", p, err)
+	}
+	batch, err := b.Read(ctx(t), "k", hub.Position{}, 10)
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	var data []string
+	for _, r := range batch.Records {
+		data = append(data, r.Data)
+	}
+	if want := []string{"a", "b", "c", "c"}; !slices.Equal(data, want) {
+		t.Errorf("history %q; want %q: a repeated key was stored", data, want)
+	}
+	got := l.waitFor(t, 4)
+	if len(got) != 4 || got[0].Data != "a" || got[1].Data != "b" {
+		t.Errorf("listener got %+v; want a, b, c, c: a repeated key was delivered", got)
 	}
 }
 

@@ -72,6 +72,12 @@ type entry struct {
 // an error or with data the backend did not write. The error wraps the
 // cause too. Handlers answer it with 503 Service Unavailable; the hub
 // passes it through, wrapped, from Publish and Subscribe.
+//
+// A publish that fails with ErrUnavailable may have been stored and
+// delivered all the same: Redis may have run it and the answer been lost,
+// or come too late. Publishers that retry should set [hub.Message.Key]
+// (the demo servers take it from an Idempotency-Key header): the retry
+// then returns the first publish's ID and stores nothing twice.
 var ErrUnavailable = errors.New("redishub: Redis unavailable")
 
 var (
@@ -168,10 +174,12 @@ func (b *Backend) ttlMillis() int64 { return b.cfg.ttl.Milliseconds() }
 // stream capped at [Options.MaxLen], and publishes it on the topic's
 // channel. It waits at most [Options.Timeout].
 //
-// go-redis retries a command after some network errors (its MaxRetries):
-// if the first attempt ran but its answer was lost, the event is stored
-// twice, and the caller learns only the second position. Create the client
-// with MaxRetries -1 for at most once.
+// A message with a [hub.Message.Key] is stored at most once per key within
+// [Options.KeyWindow]: a publisher that got [ErrUnavailable] (the event may
+// have been stored all the same, its answer lost) retries with the same Key
+// and gets the first position. Without a Key, go-redis's own retries (its
+// MaxRetries) can store an event twice when the first attempt ran but its
+// answer was lost; create the client with MaxRetries -1 for at most once.
 func (b *Backend) Append(ctx context.Context, topic string, m hub.Message) (hub.Position, error) {
 	if b.closed.Load() {
 		return hub.Position{}, errClosed
@@ -186,8 +194,13 @@ func (b *Backend) Append(ctx context.Context, topic string, m hub.Message) (hub.
 	if b.cfg.approx {
 		approx = "1"
 	}
-	res, err := appendScript.Run(ctx, b.client, b.keys(topic),
-		hub.NewEpoch(), b.cfg.maxLen, approx, b.channel(topic), m.Type, m.Data, b.ttlMillis()).Slice()
+	keys := b.keys(topic)
+	if m.Key != "" {
+		keys = append(keys, b.channel(topic)+":k:"+m.Key)
+	}
+	res, err := appendScript.Run(ctx, b.client, keys,
+		hub.NewEpoch(), b.cfg.maxLen, approx, b.channel(topic), m.Type, m.Data, b.ttlMillis(),
+		b.cfg.keyWin.Milliseconds()).Slice()
 	if err != nil {
 		return hub.Position{}, fail(caller, "append to", topic, err)
 	}

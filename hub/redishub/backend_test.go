@@ -473,3 +473,43 @@ func TestCallerDeadline(t *testing.T) {
 		t.Errorf("Append past the caller's deadline = %v; want context.DeadlineExceeded, not ErrUnavailable", err)
 	}
 }
+
+// A publish that timed out may have been stored all the same (Redis ran it
+// once resumed); its retry with the same Key gets the stored event's ID and
+// stores nothing twice.
+func TestRetryWithKeyAfterTimeout(t *testing.T) {
+	srv := redistest.NewServer(t)
+	a := newProc(t, srv.Addr(), "a", &redishub.Options{Timeout: 300 * time.Millisecond})
+	hubtest.Publish(t, a.hub, "orders", "e1")
+	srv.Pause()
+	msg := hub.Message{Data: "e2", Key: "order-42"}
+	_, err := a.hub.Publish(context.Background(), "orders", msg)
+	srv.Resume()
+	if !errors.Is(err, redishub.ErrUnavailable) {
+		t.Fatalf("Publish to a frozen Redis = %v; want ErrUnavailable", err)
+	}
+	stored := func() []hub.Record {
+		b, err := a.backend.Read(hubtest.Context(t), "orders", hub.Position{}, 10)
+		if err != nil {
+			t.Fatalf("Read: %v", err)
+		}
+		return b.Records
+	}
+	// Give the resumed Redis time to run what it had received.
+	deadline := time.Now().Add(3 * time.Second)
+	for len(stored()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("the timed-out publish was stored: %v", len(stored()) == 2)
+
+	var id string
+	for range 3 { // retries, each with the same key
+		if id, err = a.hub.Publish(context.Background(), "orders", msg); err != nil {
+			t.Fatalf("retry: %v", err)
+		}
+	}
+	recs := stored()
+	if len(recs) != 2 || recs[1].Data != "e2" || recs[1].Pos.String() != id {
+		t.Errorf("history %+v after retries returned %s; want e1 and e2 once, e2 under that ID", recs, id)
+	}
+}

@@ -52,6 +52,12 @@ type Options struct {
 	// old one get a resync. 0 means the keys never expire.
 	TTL time.Duration
 
+	// KeyWindow is how long the event published under a
+	// [hub.Message.Key] is remembered, so that a retry with the same Key
+	// is not stored again; 0 means [hub.DefaultKeyWindow]. Each key is one
+	// small Redis string that expires after this long.
+	KeyWindow time.Duration
+
 	// Timeout bounds each operation on Redis: a publish, a history read,
 	// the setup of a subscription; 0 means [DefaultTimeout]. A caller's
 	// context may end it sooner. For the bound to reach the socket, the
@@ -77,6 +83,7 @@ type config struct {
 	maxLen  int
 	approx  bool
 	ttl     time.Duration
+	keyWin  time.Duration
 	timeout time.Duration
 	ping    time.Duration
 	log     *slog.Logger
@@ -92,9 +99,13 @@ func newConfig(opts *Options) (config, error) {
 		maxLen:  o.MaxLen,
 		approx:  o.ApproxTrim,
 		ttl:     o.TTL,
+		keyWin:  o.KeyWindow,
 		timeout: o.Timeout,
 		ping:    o.PingInterval,
 		log:     o.Logger,
+	}
+	if c.keyWin <= 0 {
+		c.keyWin = hub.DefaultKeyWindow
 	}
 	if c.prefix == "" {
 		c.prefix = DefaultPrefix

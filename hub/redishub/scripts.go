@@ -7,6 +7,8 @@ import "github.com/redis/go-redis/v9"
 //
 //	<prefix>{<topic>}:m   hash: "epoch" (the history's epoch), "offset" (its last offset)
 //	<prefix>{<topic>}:s   stream: one entry per event, ID "<offset>-0", fields "t" (type), "d" (data)
+//	<prefix>{<topic>}:k:<key>  string "<epoch>:<offset>": the event published under an
+//	                      idempotency key, expiring after [Options.KeyWindow]
 //
 // and one Pub/Sub channel, <prefix>{<topic>}, on which every event is
 // published as "<epoch>:<offset>:<len(type)>:<type><data>" (see
@@ -18,13 +20,22 @@ import "github.com/redis/go-redis/v9"
 // string.format('%d') because Lua 5.1 would print large numbers with an
 // exponent.
 
-// appendScript stores one event and publishes it, atomically.
+// appendScript stores one event and publishes it, atomically. With a
+// third key, the message's idempotency key, an event already stored under
+// it is returned instead, and nothing is stored or published.
 //
-//	KEYS: meta, stream
+//	KEYS: meta, stream[, idempotency key]
 //	ARGV: new epoch, max length (0: keep none), "1" for approximate trimming,
-//	      channel, type, data, TTL in ms (0: none)
+//	      channel, type, data, TTL in ms (0: none), key window in ms
 //	returns {epoch, offset}
 var appendScript = redis.NewScript(`
+if KEYS[3] then
+	local prev = redis.call('GET', KEYS[3])
+	if prev then
+		local sep = string.find(prev, ':', 1, true)
+		return {string.sub(prev, 1, sep - 1), string.sub(prev, sep + 1)}
+	end
+end
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if not epoch then
 	epoch = ARGV[1]
@@ -46,6 +57,9 @@ if ttl > 0 then
 	redis.call('PEXPIRE', KEYS[2], ttl)
 end
 redis.call('PUBLISH', ARGV[4], epoch .. ':' .. off .. ':' .. string.len(ARGV[5]) .. ':' .. ARGV[5] .. ARGV[6])
+if KEYS[3] then
+	redis.call('SET', KEYS[3], epoch .. ':' .. off, 'PX', ARGV[8])
+end
 return {epoch, off}
 `)
 
