@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,10 +43,12 @@ type Backend struct {
 	wg       sync.WaitGroup
 	statusCh chan nats.Status
 	link     atomic.Pointer[link] // the current connection
+	advCh    chan *nats.Msg       // JetStream's stream-deleted advisories
+	advSub   *nats.Subscription   // nil if the account may not subscribe to them
 
 	mu     sync.Mutex
 	topics map[string]*ntopic
-	epochs map[string]epochEntry // by topic: what Append last learned
+	epochs map[string]epochEntry // by stream name: what Append last learned
 }
 
 // link is one connection, from when it is up until it is lost; nats.go
@@ -63,6 +67,13 @@ type epochEntry struct {
 	gen   uint64
 	last  uint64
 }
+
+// deletedAdvisories is the subject of JetStream's advisories of deleted
+// streams; the stream's name is the last token.
+const deletedAdvisories = "$JS.EVENT.ADVISORY.STREAM.DELETED.*"
+
+// advisoryBuffer is how many advisories may wait to be read.
+const advisoryBuffer = 1024
 
 // maxEpochCache bounds the epochs Append remembers; past it they are
 // forgotten and read again.
@@ -128,6 +139,12 @@ func New(nc *nats.Conn, opts *Options) (*Backend, error) {
 	if !nc.IsConnected() {
 		b.link.Load().lost()
 	}
+	b.advCh = make(chan *nats.Msg, advisoryBuffer)
+	if sub, err := nc.ChanSubscribe(deletedAdvisories, b.advCh); err == nil {
+		b.advSub = sub
+	} else {
+		cfg.log.Warn("natshub: cannot follow stream deletions; publishes may report a stale epoch for a while after a stream is replaced", "err", err)
+	}
 	b.wg.Add(1)
 	go b.watch()
 	return b, nil
@@ -143,6 +160,11 @@ func Open(ctx context.Context, url string, opts *Options, natsOpts ...nats.Optio
 	cfg, err := newConfig(opts)
 	if err != nil {
 		return nil, err
+	}
+	for _, u := range strings.Split(url, ",") {
+		if scheme, _, ok := strings.Cut(strings.TrimSpace(u), "://"); ok && !slices.Contains([]string{"nats", "tls", "ws", "wss"}, scheme) {
+			return nil, fmt.Errorf("natshub: open %s: the scheme %q is not one of nats, tls, ws, wss", url, scheme)
+		}
 	}
 	o := append([]nats.Option{
 		nats.Name("streamkit-natshub"),
@@ -187,6 +209,8 @@ func (b *Backend) watch() {
 		select {
 		case <-b.done:
 			return
+		case m := <-b.advCh:
+			b.forget(m)
 		case s, ok := <-b.statusCh:
 			if !ok {
 				return
@@ -326,8 +350,9 @@ func (b *Backend) request(ctx context.Context, l *link, stream string, msg *nats
 // reconnect, and when seq is not past the last sequence the stream had
 // when the epoch was read (the stream was replaced and started again).
 func (b *Backend) epochFor(ctx context.Context, topic string, seq, gen uint64) (string, error) {
+	b.absorbAdvisories()
 	b.mu.Lock()
-	e, ok := b.epochs[topic]
+	e, ok := b.epochs[b.cfg.streamName(topic)]
 	b.mu.Unlock()
 	if ok && e.gen == gen && seq > e.last {
 		return e.epoch, nil
@@ -351,7 +376,28 @@ func (b *Backend) remember(topic string, e epochEntry) {
 	if len(b.epochs) >= maxEpochCache {
 		clear(b.epochs)
 	}
-	b.epochs[topic] = e
+	b.epochs[b.cfg.streamName(topic)] = e
+}
+
+// absorbAdvisories forgets the epochs of the streams whose deletion has
+// been announced so far.
+func (b *Backend) absorbAdvisories() {
+	for {
+		select {
+		case m := <-b.advCh:
+			b.forget(m)
+		default:
+			return
+		}
+	}
+}
+
+// forget drops the cached epoch of the stream a deletion advisory names.
+func (b *Backend) forget(m *nats.Msg) {
+	name := m.Subject[strings.LastIndexByte(m.Subject, '.')+1:]
+	b.mu.Lock()
+	delete(b.epochs, name)
+	b.mu.Unlock()
 }
 
 // streamInfo returns the state of topic's stream, or nil if it has none.
@@ -517,6 +563,9 @@ func (b *Backend) Close() error {
 	}
 	b.mu.Unlock()
 	b.nc.RemoveStatusListener(b.statusCh)
+	if b.advSub != nil {
+		_ = b.advSub.Unsubscribe()
+	}
 	b.wg.Wait()
 	b.link.Load().lost()
 	if b.ownConn {

@@ -221,6 +221,10 @@ func (t *ntopic) open(ctx context.Context, fresh bool) (f *feed, err error) {
 	return f, nil
 }
 
+// deletionBackoff is the backoff step (of minBackoff doubling) a feed
+// waits for when its consumer was deleted: 400 ms.
+const deletionBackoff = 4
+
 // run reads the topic's consumers until the topic is halted, building a
 // new one whenever the current one fails.
 func (t *ntopic) run(f *feed) {
@@ -248,6 +252,13 @@ func (t *ntopic) run(f *feed) {
 				return
 			}
 			b.cfg.log.Debug("natshub: rebuilding a topic's feed", "topic", t.name, "err", err)
+			if errors.Is(err, jetstream.ErrConsumerDeleted) && fails == 0 {
+				// The stream is likely being deleted: nats-server 2.9
+				// deletes its consumers first and its files last, and a
+				// stream created again in between loses its files. Let
+				// the deletion finish before creating it again.
+				fails = deletionBackoff
+			}
 		}
 		if fails > 0 {
 			wait := time.NewTimer(min(minBackoff<<min(fails-1, 10), maxBackoff))

@@ -215,10 +215,49 @@ func (s *Server) RestartEmpty() {
 	}
 }
 
-// Pause freezes the server (SIGSTOP): connections stay open but nothing is
-// answered, as when the server hangs or the network drops packets. Resume
-// ends it; Stop works on a paused server too.
-func (s *Server) Pause() { s.signal(syscall.SIGSTOP) }
+// Pause freezes the server (SIGSTOP) and returns once it is stopped:
+// connections stay open but nothing is answered, as when the server hangs
+// or the network drops packets. Resume ends it; Stop works on a paused
+// server too.
+func (s *Server) Pause() {
+	s.signal(syscall.SIGSTOP)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return
+	}
+	// A signal is delivered asynchronously; on Linux, wait until every
+	// thread has stopped.
+	stat := "/proc/" + strconv.Itoa(s.cmd.Process.Pid) + "/task"
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) && !allStopped(stat) {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// allStopped reports whether every thread listed under the /proc task
+// directory dir is stopped, or whether that cannot be known.
+func allStopped(dir string) bool {
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return true
+	}
+	for _, task := range tasks {
+		b, err := os.ReadFile(filepath.Join(dir, task.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// The state follows the command name in parentheses.
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 || i+2 >= len(b) {
+			continue
+		}
+		if st := b[i+2]; st != 'T' && st != 't' {
+			return false
+		}
+	}
+	return true
+}
 
 // Resume lets a paused server go on (SIGCONT).
 func (s *Server) Resume() { s.signal(syscall.SIGCONT) }

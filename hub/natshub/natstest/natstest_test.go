@@ -105,3 +105,28 @@ func TestStart(t *testing.T) {
 	stop()
 	stop()
 }
+
+func TestProxyCut(t *testing.T) {
+	s := natstest.NewServer(t)
+	p := natstest.NewProxy(t, s.Addr())
+	if p.URL() != "nats://"+p.Addr() {
+		t.Fatalf("URL %q", p.URL())
+	}
+	c, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	r := bufio.NewReader(c)
+	if line, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(line, "INFO ") {
+		t.Fatalf("through the proxy: %q, %v; want the server's INFO", line, err)
+	}
+	p.Cut()
+	if _, err := r.ReadString('\n'); err == nil {
+		t.Fatalf("read after Cut succeeded; want the connection closed")
+	}
+	if _, err := info(p.Addr(), 2*time.Second); err != nil {
+		t.Fatalf("a new connection after Cut: %v", err)
+	}
+}
