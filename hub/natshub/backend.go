@@ -60,8 +60,8 @@ type link struct {
 	next chan struct{} // closed once the next link is up
 }
 
-// epochEntry is a topic's epoch as Append knows it, learned on link gen
-// when the stream's last sequence was last.
+// epochEntry is a topic's epoch as Append knows it, learned on link gen;
+// last is the highest sequence seen in it.
 type epochEntry struct {
 	epoch string
 	gen   uint64
@@ -346,17 +346,24 @@ func (b *Backend) request(ctx context.Context, l *link, stream string, msg *nats
 }
 
 // epochFor returns the epoch of topic's stream for an event just stored
-// at seq, on link gen. The epoch is cached; it is read again after a
-// reconnect, and when seq is not past the last sequence the stream had
-// when the epoch was read (the stream was replaced and started again).
+// at seq, on link gen. The epoch is cached, with the highest sequence
+// this process was given in it; it is read again after a reconnect, after
+// an advisory said the stream was deleted, and when seq is not past that
+// highest sequence: the stream may have been replaced and started again
+// (or two publishes of this process were answered out of order, which
+// costs one needless read).
 func (b *Backend) epochFor(ctx context.Context, topic string, seq, gen uint64) (string, error) {
 	b.absorbAdvisories()
+	name := b.cfg.streamName(topic)
 	b.mu.Lock()
-	e, ok := b.epochs[b.cfg.streamName(topic)]
-	b.mu.Unlock()
+	e, ok := b.epochs[name]
 	if ok && e.gen == gen && seq > e.last {
+		e.last = seq
+		b.epochs[name] = e
+		b.mu.Unlock()
 		return e.epoch, nil
 	}
+	b.mu.Unlock()
 	info, err := b.streamInfo(ctx, topic)
 	if err != nil {
 		return "", err
@@ -365,7 +372,7 @@ func (b *Backend) epochFor(ctx context.Context, topic string, seq, gen uint64) (
 		return "", fmt.Errorf("the stream of topic %s vanished right after a publish", topic)
 	}
 	epoch := epochOf(info.Config.Description, info.Created)
-	b.remember(topic, epochEntry{epoch: epoch, gen: gen, last: info.State.FirstSeq - 1})
+	b.remember(topic, epochEntry{epoch: epoch, gen: gen, last: min(seq, info.State.LastSeq)})
 	return epoch, nil
 }
 
@@ -465,12 +472,30 @@ func (b *Backend) Read(ctx context.Context, topic string, after hub.Position, li
 	if !b.nc.IsConnected() {
 		return hub.Batch{}, fail(caller, "read", topic, errNotConnected)
 	}
+	for attempt := 1; ; attempt++ {
+		batch, err := b.read(ctx, topic, after, limit)
+		if err != nil {
+			return hub.Batch{}, fail(caller, "read", topic, err)
+		}
+		// From the oldest event retained, the oldest may have been trimmed
+		// between the two steps: look again.
+		if !batch.Lost || !after.IsZero() {
+			return batch, nil
+		}
+		if attempt == 3 {
+			return hub.Batch{Head: batch.Head}, nil
+		}
+	}
+}
+
+// read is one attempt at Read.
+func (b *Backend) read(ctx context.Context, topic string, after hub.Position, limit int) (hub.Batch, error) {
 	s, err := b.js.Stream(ctx, b.cfg.streamName(topic))
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		return hub.Batch{Lost: !after.IsZero()}, nil // a topic NATS has never heard of
 	}
 	if err != nil {
-		return hub.Batch{}, fail(caller, "read", topic, err)
+		return hub.Batch{}, err
 	}
 	info := s.CachedInfo()
 	epoch := epochOf(info.Config.Description, info.Created)
@@ -492,7 +517,7 @@ func (b *Backend) Read(ctx context.Context, topic string, after hub.Position, li
 	}
 	recs, err := b.getRange(ctx, s, epoch, after.Offset+1, int(count))
 	if err != nil {
-		return hub.Batch{}, fail(caller, "read", topic, err)
+		return hub.Batch{}, err
 	}
 	if len(recs) == 0 {
 		batch.Lost = true // the next event was deleted or trimmed meanwhile

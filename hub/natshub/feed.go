@@ -176,7 +176,7 @@ func (t *ntopic) open(ctx context.Context, fresh bool) (f *feed, err error) {
 	}
 	epoch := epochOf(info.Config.Description, info.Created)
 	st := info.State
-	b.remember(t.name, epochEntry{epoch: epoch, gen: gen, last: st.FirstSeq - 1})
+	b.remember(t.name, epochEntry{epoch: epoch, gen: gen, last: st.LastSeq})
 	start := t.last + 1
 	gap := false
 	switch {
