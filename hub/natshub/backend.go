@@ -46,6 +46,10 @@ type Backend struct {
 	advCh    chan *nats.Msg       // JetStream's stream-deleted advisories
 	advSub   *nats.Subscription   // nil if the account may not subscribe to them
 
+	// clock orders what the backend records of sequences against the
+	// moments its publishes are sent; see epochFor.
+	clock atomic.Uint64
+
 	mu     sync.Mutex
 	topics map[string]*ntopic
 	epochs map[string]epochEntry // by stream name: what Append last learned
@@ -61,11 +65,12 @@ type link struct {
 }
 
 // epochEntry is a topic's epoch as Append knows it, learned on link gen;
-// last is the highest sequence seen in it.
+// last is the highest sequence seen in it, recorded at lastAt.
 type epochEntry struct {
-	epoch string
-	gen   uint64
-	last  uint64
+	epoch  string
+	gen    uint64
+	last   uint64
+	lastAt uint64 // b.clock when last was recorded
 }
 
 // deletedAdvisories is the subject of JetStream's advisories of deleted
@@ -268,11 +273,12 @@ func (b *Backend) Append(ctx context.Context, topic string, m hub.Message) (hub.
 	defer cancel()
 	msg := b.message(topic, m)
 	msg.Header.Set(msgIDHeader, id)
+	sentAt := b.clock.Load()
 	seq, gen, err := b.publish(ctx, topic, msg)
 	if err != nil {
 		return hub.Position{}, fail(caller, "append to", topic, err)
 	}
-	epoch, err := b.epochFor(ctx, topic, seq, gen)
+	epoch, err := b.epochFor(ctx, topic, seq, seq, gen, sentAt)
 	if err != nil {
 		return hub.Position{}, fail(caller, "append to", topic, err)
 	}
@@ -345,21 +351,28 @@ func (b *Backend) request(ctx context.Context, l *link, stream string, msg *nats
 	return parseAck(stream, resp.Header.Get("Status"), resp.Data)
 }
 
-// epochFor returns the epoch of topic's stream for an event just stored
-// at seq, on link gen. The epoch is cached, with the highest sequence
-// this process was given in it; it is read again after a reconnect, after
-// an advisory said the stream was deleted, and when seq is not past that
-// highest sequence: the stream may have been replaced and started again
-// (or two publishes of this process were answered out of order, which
-// costs one needless read).
-func (b *Backend) epochFor(ctx context.Context, topic string, seq, gen uint64) (string, error) {
+// epochFor returns the epoch of topic's stream for events just stored at
+// sequences lo..hi, on link gen, by publishes sent when b.clock read
+// sentAt.
+//
+// The epoch is cached with the highest sequence this process was given in
+// it. It is read again after a reconnect, after an advisory said the
+// stream was deleted (nats-server sends those on a best-effort basis), and
+// when lo is not past that highest sequence although the publish that
+// recorded it had finished before this one was sent: in the same stream
+// this one would have come after it, so the stream was replaced and
+// started again. Publishes that overlap may be answered out of order; they
+// are not taken for a replacement.
+func (b *Backend) epochFor(ctx context.Context, topic string, lo, hi, gen, sentAt uint64) (string, error) {
 	b.absorbAdvisories()
 	name := b.cfg.streamName(topic)
 	b.mu.Lock()
 	e, ok := b.epochs[name]
-	if ok && e.gen == gen && seq > e.last {
-		e.last = seq
-		b.epochs[name] = e
+	if ok && e.gen == gen && (lo > e.last || e.lastAt > sentAt) {
+		if hi > e.last {
+			e.last, e.lastAt = hi, b.clock.Add(1)
+			b.epochs[name] = e
+		}
 		b.mu.Unlock()
 		return e.epoch, nil
 	}
@@ -372,7 +385,7 @@ func (b *Backend) epochFor(ctx context.Context, topic string, seq, gen uint64) (
 		return "", fmt.Errorf("the stream of topic %s vanished right after a publish", topic)
 	}
 	epoch := epochOf(info.Config.Description, info.Created)
-	b.remember(topic, epochEntry{epoch: epoch, gen: gen, last: min(seq, info.State.LastSeq)})
+	b.remember(topic, epochEntry{epoch: epoch, gen: gen, last: min(hi, info.State.LastSeq)})
 	return epoch, nil
 }
 
@@ -383,6 +396,7 @@ func (b *Backend) remember(topic string, e epochEntry) {
 	if len(b.epochs) >= maxEpochCache {
 		clear(b.epochs)
 	}
+	e.lastAt = b.clock.Add(1)
 	b.epochs[b.cfg.streamName(topic)] = e
 }
 

@@ -72,9 +72,10 @@ func (b *Backend) AppendBatch(ctx context.Context, topic string, msgs []hub.Mess
 		if l.ctx.Err() != nil || !b.nc.IsConnected() {
 			return pos, fail(caller, "append to", topic, errNotConnected)
 		}
+		sentAt := b.clock.Load()
 		seqs, err := b.pipeline(ctx, l, stream, out[len(pos):])
 		if len(seqs) > 0 {
-			epoch, eerr := b.epochFor(ctx, topic, seqs[0], l.gen)
+			epoch, eerr := b.epochFor(ctx, topic, seqs[0], seqs[len(seqs)-1], l.gen, sentAt)
 			if eerr != nil {
 				return pos, fail(caller, "append to", topic, eerr)
 			}
