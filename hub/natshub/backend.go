@@ -255,8 +255,11 @@ func (b *Backend) watch() {
 // When the connection is down as Append starts, it fails at once. When it
 // drops while Append waits, Append waits for it to come back (within the
 // timeout) and publishes again with the same Nats-Msg-Id, which JetStream
-// stores once. Pass an ID with [WithMsgID] to make a caller's own retries
-// (of hub.Publish, say) as safe.
+// stores once. A message with a [hub.Message.Key] is published with the
+// Key as its Nats-Msg-Id, which makes a caller's own retries (of
+// hub.Publish, say) as safe: a repeat within the stream's de-duplication
+// window ([Options.Duplicates]) stores nothing and returns the first
+// position.
 func (b *Backend) Append(ctx context.Context, topic string, m hub.Message) (hub.Position, error) {
 	if b.closed.Load() {
 		return hub.Position{}, errClosed
@@ -264,8 +267,8 @@ func (b *Backend) Append(ctx context.Context, topic string, m hub.Message) (hub.
 	if err := ctx.Err(); err != nil {
 		return hub.Position{}, fmt.Errorf("natshub: append to %s: %w", topic, err)
 	}
-	id, ok := msgIDFrom(ctx)
-	if !ok {
+	id := m.Key
+	if id == "" {
 		id = nuid.Next()
 	}
 	caller := ctx
@@ -624,24 +627,6 @@ func fail(caller context.Context, op, topic string, err error) error {
 		return fmt.Errorf("natshub: %s %s: %w", op, topic, err)
 	}
 	return fmt.Errorf("natshub: %s %s: %w: %w", op, topic, ErrUnavailable, err)
-}
-
-type msgIDKey struct{}
-
-// WithMsgID returns a context that makes [Backend.Append] publish with
-// Nats-Msg-Id id instead of a fresh one, and [Backend.AppendBatch] with
-// id-0, id-1, ... for its messages. A publish repeated with the same ID
-// within the stream's de-duplication window ([Options.Duplicates]) is
-// stored once, and the repeat returns the position of the first: a caller
-// that retries hub.Publish after an error, with the same ID, never stores
-// its event twice. An empty id is ignored.
-func WithMsgID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, msgIDKey{}, id)
-}
-
-func msgIDFrom(ctx context.Context) (string, bool) {
-	id, _ := ctx.Value(msgIDKey{}).(string)
-	return id, id != ""
 }
 
 // batchMsgID returns the ID of message i of a batch whose ID is base.

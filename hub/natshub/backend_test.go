@@ -641,18 +641,18 @@ func TestTopicNamesDoNotCollide(t *testing.T) {
 	}
 }
 
-// A publish repeated with the same WithMsgID is stored once and returns
-// the first one's position.
+// A publish repeated with the same Key is stored once and returns the
+// first one's position.
 func TestMsgIDDeduplicates(t *testing.T) {
 	srv := natstest.NewServer(t)
 	a := newProc(t, srv.URL(), "a", nil)
 	s := hubtest.Subscribe(t, a.hub, "chat", "")
-	ctx := natshub.WithMsgID(hubtest.Context(t), "order-42")
-	first, err := a.hub.Publish(ctx, "chat", hub.Message{Data: "e1"})
+	ctx := hubtest.Context(t)
+	first, err := a.hub.Publish(ctx, "chat", hub.Message{Data: "e1", Key: "order-42"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := a.hub.Publish(ctx, "chat", hub.Message{Data: "e1"})
+	again, err := a.hub.Publish(ctx, "chat", hub.Message{Data: "e1", Key: "order-42"})
 	if err != nil || again != first {
 		t.Fatalf("repeated publish = %q, %v; want the first's ID %q", again, err, first)
 	}

@@ -24,8 +24,8 @@ const MaxBatch = 10000
 // awaited together, instead of one round trip per event as with
 // [Backend.Append] (which the hub's Publish calls).
 //
-// Each message carries a Nats-Msg-Id ("<base>-<index>", the base from
-// [WithMsgID] or a fresh one), and each after the first a
+// Each message carries a Nats-Msg-Id (its [hub.Message.Key], or
+// "<base>-<index>" with a fresh base), and each after the first a
 // Nats-Expected-Last-Msg-Id naming the one before it, so that JetStream
 // stores a message only right after its predecessor among the messages
 // carrying IDs: the events keep their order even when a message is lost on
@@ -35,8 +35,9 @@ const MaxBatch = 10000
 //
 // AppendBatch checks topic and the messages' types as hub.Hub.Publish
 // does. On an error, the events of the returned positions (a prefix of
-// msgs) are stored; the others may or may not be: call again with the same
-// [WithMsgID] to complete the batch without storing any event twice. It
+// msgs) are stored; the others may or may not be: give every message a Key
+// and call again with the same messages to complete the batch without
+// storing any event twice. It
 // waits at most [Options.Timeout], and is safe for concurrent use.
 func (b *Backend) AppendBatch(ctx context.Context, topic string, msgs []hub.Message) ([]hub.Position, error) {
 	if b.closed.Load() {
@@ -51,10 +52,7 @@ func (b *Backend) AppendBatch(ctx context.Context, topic string, msgs []hub.Mess
 	if len(msgs) == 0 {
 		return nil, nil
 	}
-	base, ok := msgIDFrom(ctx)
-	if !ok {
-		base = nuid.Next()
-	}
+	base := nuid.Next()
 	caller := ctx
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.timeout)
 	defer cancel()
@@ -62,7 +60,11 @@ func (b *Backend) AppendBatch(ctx context.Context, topic string, msgs []hub.Mess
 	out := make([]*nats.Msg, len(msgs))
 	for i, m := range msgs {
 		out[i] = b.message(topic, m)
-		out[i].Header.Set(msgIDHeader, batchMsgID(base, i))
+		id := m.Key
+		if id == "" {
+			id = batchMsgID(base, i)
+		}
+		out[i].Header.Set(msgIDHeader, id)
 	}
 	stream := b.cfg.streamName(topic)
 	pos := make([]hub.Position, 0, len(msgs))
@@ -118,6 +120,9 @@ func checkBatch(topic string, msgs []hub.Message) error {
 	}
 	var buf []byte
 	for i := range msgs {
+		if msgs[i].Key != "" && !hub.ValidKey(msgs[i].Key) {
+			return fmt.Errorf("natshub: append to %s: message %d: %w", topic, i, hub.ErrInvalidKey)
+		}
 		if msgs[i].Type == "" {
 			continue
 		}

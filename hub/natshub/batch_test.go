@@ -109,13 +109,16 @@ func TestAppendBatchConcurrent(t *testing.T) {
 	}
 }
 
-// A batch sent again with the same WithMsgID is stored once, and a batch
-// cut short is completed without storing any event twice.
+// A batch of keyed messages sent again is stored once, and a batch cut
+// short is completed without storing any event twice.
 func TestAppendBatchRetryStoresOnce(t *testing.T) {
 	srv := natstest.NewServer(t)
 	a := newProc(t, srv.URL(), "a", nil)
-	ctx := natshub.WithMsgID(hubtest.Context(t), "upload-7")
+	ctx := hubtest.Context(t)
 	msgs := batchOf("x", 10)
+	for i := range msgs {
+		msgs[i].Key = fmt.Sprintf("upload-7-%d", i)
+	}
 
 	part, err := a.backend.AppendBatch(ctx, "chat", msgs[:4]) // as if the rest were lost
 	if err != nil {

@@ -74,9 +74,9 @@
 // A publish waits for JetStream's acknowledgement, and carries a
 // Nats-Msg-Id: when the connection drops while the answer is due, the
 // backend sends it again on the next connection and JetStream stores it
-// once. [WithMsgID] lets the caller choose the ID, so that its own retries
-// (after an error, or from another process) are as safe. JetStream
-// remembers IDs for [Options.Duplicates].
+// once. A message's [hub.Message.Key] becomes its Nats-Msg-Id, so that the
+// caller's own retries (after an error, or from another process) are as
+// safe. JetStream remembers IDs for [Options.Duplicates].
 //
 // [Backend.AppendBatch] stores many events in one round trip, chaining
 // each message to the one before with Nats-Expected-Last-Msg-Id so that

@@ -86,12 +86,12 @@ func ExampleNew() {
 }
 
 // A publisher that retries stores its event once: the retry carries the
-// same Nats-Msg-Id.
-func ExampleWithMsgID() {
+// same Key, which becomes the Nats-Msg-Id.
+func ExampleBackend_Append_retry() {
 	var h *hub.Hub // on a natshub.Backend
-	ctx := natshub.WithMsgID(context.Background(), "order-42-created")
+	ctx := context.Background()
 	for {
-		id, err := h.Publish(ctx, "orders", hub.Message{Type: "created", Data: `{"id":42}`})
+		id, err := h.Publish(ctx, "orders", hub.Message{Type: "created", Data: `{"id":42}`, Key: "order-42-created"})
 		if err == nil {
 			fmt.Println(id)
 			return

@@ -22,7 +22,7 @@ const (
 	// DefaultDuplicates is the JetStream de-duplication window of a new
 	// stream: a publish repeated with the same message ID within it is
 	// stored once.
-	DefaultDuplicates = 2 * time.Minute
+	DefaultDuplicates = hub.DefaultKeyWindow
 )
 
 // maxPrefixLen bounds Options.Prefix, so that a stream name stays well
@@ -63,8 +63,8 @@ type Options struct {
 	Replicas int
 
 	// Duplicates is the de-duplication window of new streams: a publish
-	// with the same Nats-Msg-Id within it is stored once (see [WithMsgID]).
-	// 0 means [DefaultDuplicates]; it is lowered to History.MaxAge when
+	// with the same Nats-Msg-Id (a [hub.Message.Key]) within it is stored
+	// once. 0 means [DefaultDuplicates]; it is lowered to History.MaxAge when
 	// that is shorter, as JetStream requires.
 	Duplicates time.Duration
 
