@@ -108,10 +108,6 @@ func (s *Stream) Flush() error { return s.st.Flush() }
 // idempotent.
 func (s *Stream) Close() error { return s.st.Close() }
 
-// Done returns a channel that is closed when the stream ends, for whatever
-// reason: closed, failed, cut off, shut down, or the client left.
-func (s *Stream) Done() <-chan struct{} { return s.st.Done() }
-
 // Context returns a context cancelled when the stream ends. Hand it to
 // whatever produces the bytes so that it stops when the client leaves.
 func (s *Stream) Context() context.Context { return s.st.Context() }
