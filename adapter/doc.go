@@ -1,39 +1,50 @@
-// Package adapterkit holds what the framework adapters (streamgin,
-// streamecho, streamhertz) share and what depends on no framework. It is
-// internal: its API serves those adapters only, which live in their own
-// modules under github.com/streamkit/streamkit/ and may import it through
-// their replace of the root module.
+// Package adapter is what streamkit's framework adapters share, published
+// so that anyone can bind streamkit to another framework (chi needs none:
+// see streamhttp; fiber, fasthttp, a router of your own) the way
+// streamgin, streamecho and streamhertz do. Its API follows the root
+// module's version and is kept stable like the rest of it.
 //
-// # Per-request state
+// # Writing an adapter
 //
-// Each adapter's middleware makes a [State] per request with [NewState] and
-// leaves it in the framework's context. The adapter's helpers read the
-// registry and logger from it ([State.Registry], [State.Logger]), open
-// streams through it ([State.SSE], [State.NDJSON], [State.Chunked]), which
-// joins the middleware's registry and records the stream, and register the
-// [Gate] of each Conn they bind ([State.Add]). When the handler chain
-// returns, [State.End] closes the recorded streams after a normal return
-// and the gates after any return; [State.Recover] is the deferred call that
-// does this around a net/http-based framework's handler chain, and
-// [State.LogPanic] logs a recovered panic the same way in every adapter.
-// Every method works on a nil *State, as a request outside the middleware
-// has.
+// A binding supplies two things:
 //
-// # Conns on net/http
+//  1. A [core.Conn] for one request: SetHeader, Start, Write, Flush that
+//     reports the connection's error, SetWriteDeadline, and a Context that
+//     ends when the client leaves or the handler returns. On net/http,
+//     [core.NewHTTPConn] is that Conn; [State.HTTPConn] builds it so that
+//     it still reaches the connection beneath a writer wrapper installed
+//     after the middleware (compression). The Conn contract, its call order
+//     and its locking, is documented on [core.Conn].
+//  2. A middleware that makes a [State] per request with [NewState],
+//     leaves it in the framework's request context, and runs the rest of
+//     the chain with [State.Run].
 //
-// [GatedConn] is the framework-independent part of gin's and echo's Conns: a
-// core.HTTPConn behind a [Gate] that refuses every call once the handler
-// has returned. [State.HTTPConn] builds the core.HTTPConn, reading errors
-// and deadlines from the writer the middleware saw when a wrapper installed
-// since hides it.
+// The adapter's helpers then read the State back and open streams through
+// it: [State.SSE], [State.NDJSON] and [State.Chunked] fill in the
+// middleware's registry where the options name none and record the
+// stream, so that [State.End] (which Run calls when the chain returns)
+// closes what the handler left open. A Conn that writes through the
+// framework's writer wraps its calls in a [Gate], registered with
+// [State.Add], so that nothing writes to a response the framework has
+// finished; [GatedConn] is that Conn for writers built on net/http.
+// [ServeTopic] serves a hub topic for the adapter's HubTopic handler.
 //
-// # Handler constructors
+// Panics are the application's: with Run's onPanic nil, a panic of the
+// handler goes on unchanged after the streams were stopped, for the
+// application's own recovery middleware. An adapter offers recovery as an
+// option (Config.Recover in streamkit's adapters) by passing an onPanic
+// that logs with [State.LogPanic] and answers 500, or ends the stream
+// when it has started.
 //
-// [SSESeq], [NDJSONSeq], [NDJSONChan] and [ServeTopic] run the steps of the
-// adapters' handler constructors of the same names once the adapter has
-// bound the request: call the user's function, open the stream, serve it,
-// and close it. They return an [Outcome], which each adapter reports in
-// its framework's way (gin's c.Errors, an error returned to echo, hertz's
-// ctx.Error and a log line). [Ordinary] tells the ends of a stream that are
-// not errors.
-package adapterkit
+// Prove the binding with the conformance suite: call
+// core/streamtest.Run from a test with a Harness that serves your Conn on
+// a real server, under every transport the framework offers. streamkit's
+// own adapters run it on HTTP/1.1 and HTTP/2.
+//
+// # Concurrency
+//
+// Every method of [State] is safe for concurrent use and works on a nil
+// *State (a request outside the middleware): no registry, slog.Default()
+// for logging, nothing recorded. A [Gate] and a [GatedConn] are used from
+// one request's stream and its middleware.
+package adapter

@@ -1,51 +1,55 @@
-package adapterkit_test
+package adapter_test
 
 import (
+	"context"
 	"fmt"
-	"iter"
-	"slices"
+	"net/http"
+	"net/http/httptest"
 
+	"github.com/streamkit/streamkit/adapter"
 	"github.com/streamkit/streamkit/core"
-	"github.com/streamkit/streamkit/core/streamtest"
-	"github.com/streamkit/streamkit/internal/adapterkit"
 	"github.com/streamkit/streamkit/sse"
 )
 
 // A middleware's life of one request: the State it makes, a helper that
-// opens a stream through it, and End when the handler chain returns, which
-// closes the stream the handler forgot.
+// opens a stream through it, and End, through Run, when the handler chain
+// returns, which closes the stream the handler forgot.
 func ExampleState() {
 	reg := &core.Registry{}
-	st := adapterkit.NewState("streamexample", reg, nil, nil)
-
-	rec := streamtest.NewRecorder()
-	s, err := st.SSE(rec, nil)
-	if err != nil {
-		fmt.Println(err)
-		return
+	var handler http.HandlerFunc = func(w http.ResponseWriter, r *http.Request) {
+		// What an adapter's helper does: bind the request, open the
+		// stream through the middleware's State.
+		st := r.Context().Value(stateKey{}).(*adapter.State)
+		c, err := st.HTTPConn(w, r, w)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		s, err := st.SSE(c, nil)
+		if err != nil {
+			return
+		}
+		s.Send(&sse.Event{Data: "hello"})
+		fmt.Println("active:", reg.Stats().Active)
+		// no Close: the middleware closes the stream
 	}
-	s.SendData("hello") //nolint:errcheck // a recorder
-	fmt.Println("active:", reg.Stats().Active)
+	middleware := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			st := adapter.NewState("streamexample", reg, nil, w)
+			r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+			st.Run(func() { next.ServeHTTP(w, r) }, nil)
+		})
+	}
 
-	st.End(true)
+	rec := httptest.NewRecorder()
+	middleware(handler).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/events", nil))
 	fmt.Println("active:", reg.Stats().Active)
-	fmt.Printf("%q\n", rec.Flushed())
+	fmt.Printf("%q\n", rec.Body.String())
 	// Output:
 	// active: 1
 	// active: 0
 	// "data: hello\n\n"
 }
 
-// An adapter's SSESeq handler binds the user's function and the opener to
-// its request, and reports the Outcome in its framework's way.
-func ExampleSSESeq() {
-	rec := streamtest.NewRecorder()
-	out := adapterkit.SSESeq(
-		func() (iter.Seq[int], error) { return slices.Values([]int{1, 2}), nil },
-		func() (*sse.Stream, error) { return sse.NewStream(rec, nil) })
-	fmt.Println(out.Stage == adapterkit.Served, out.Err)
-	fmt.Printf("%q\n", rec.Flushed())
-	// Output:
-	// true <nil>
-	// "data: 1\n\ndata: 2\n\n"
-}
+// stateKey is the example middleware's context key.
+type stateKey struct{}
