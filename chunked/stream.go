@@ -22,8 +22,8 @@ type Options struct {
 	ContentType string
 
 	// Flush chooses when written bytes go to the client; the zero value
-	// flushes after every Write. [core.Coalesce] gathers small writes into
-	// fewer, larger flushes.
+	// flushes after every Write. A coalescing [core.FlushPolicy] gathers
+	// small writes into fewer, larger flushes.
 	Flush core.FlushPolicy
 
 	// WriteTimeout bounds how long one flush may take before the client is

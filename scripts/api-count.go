@@ -37,7 +37,7 @@ func main() {
 			return nil
 		}
 		dir := filepath.Dir(path)
-		if strings.Contains("/"+dir+"/", "/internal/") && !strings.Contains(dir, "adapterkit") {
+		if strings.Contains("/"+dir+"/", "/internal/") {
 			return nil
 		}
 		if strings.HasPrefix(dir, "examples") || strings.HasPrefix(dir, "bench") || strings.HasPrefix(dir, "scripts") {

@@ -36,7 +36,7 @@ type Options struct {
 	Retry time.Duration
 
 	// Flush chooses when events go to the client: after every event (the
-	// zero value), or coalesced with core.Coalesce.
+	// zero value), or coalesced: see core.FlushPolicy.
 	Flush core.FlushPolicy
 
 	// WriteTimeout, MaxLifetime and LifetimeJitter are passed to

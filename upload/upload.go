@@ -26,7 +26,7 @@ const maxSkippedParts = 1000
 // Errors of uploads. They are returned wrapped; match them with errors.Is,
 // or map them to a status with [Status].
 var (
-	// ErrTooLarge reports a request body over [UploadOptions.MaxBytes]:
+	// ErrTooLarge reports a request body over [Options.MaxBytes]:
 	// refused from its Content-Length before anything is read, or found
 	// while reading, whatever the Content-Length said. Status 413.
 	ErrTooLarge = errors.New("upload: too large")
