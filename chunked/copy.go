@@ -6,7 +6,7 @@ import (
 	"sync"
 )
 
-// bufferSize is the size of the pooled buffers [Copy] and [Upload] read
+// bufferSize is the size of the pooled buffers [Copy] reads
 // through.
 const bufferSize = 32 << 10
 
@@ -51,7 +51,7 @@ func Copy(s *Stream, r io.Reader, opts *CopyOptions) (int64, error) {
 	}
 	buf := bufPool.Get().(*[bufferSize]byte)
 	defer bufPool.Put(buf)
-	done := s.Done()
+	done := s.Context().Done()
 	var written int64
 	for {
 		select {

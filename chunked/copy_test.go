@@ -36,7 +36,7 @@ func TestCopy(t *testing.T) {
 		{name: "byte at a time", r: iotest.OneByteReader(strings.NewReader("xyz")), copts: &chunked.CopyOptions{}, want: "xyz", wantN: 3, wantTotal: -1},
 		{name: "data with eof", r: iotest.DataErrReader(strings.NewReader("xyz")), want: "xyz", wantN: 3},
 		{name: "read error", r: io.MultiReader(strings.NewReader("ab"), iotest.ErrReader(errRead)), want: "ab", wantN: 2, wantErr: errRead},
-		{name: "coalesced", r: iotest.OneByteReader(strings.NewReader("coalesce")), opts: &chunked.Options{Flush: core.Coalesce(1<<20, time.Hour)}, want: "coalesce", wantN: 8},
+		{name: "coalesced", r: iotest.OneByteReader(strings.NewReader("coalesce")), opts: &chunked.Options{Flush: core.FlushPolicy{MaxBytes: 1 << 20, MaxDelay: time.Hour}}, want: "coalesce", wantN: 8},
 		{name: "large", r: &patternReader{n: 100_000}, want: string(table[:251]), wantN: 100_000},
 	}
 	for _, tt := range tests {

@@ -1,12 +1,9 @@
 package chunked_test
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -124,84 +121,4 @@ func ExampleCopy() {
 	// progress: 100000 of 100000
 	// copied 100000 <nil>
 	// client got 100000 bytes
-}
-
-// multipartBody returns a form with a text field and then a file.
-func multipartBody() (body *bytes.Buffer, contentType string) {
-	body = new(bytes.Buffer)
-	w := multipart.NewWriter(body)
-	w.WriteField("comment", "holiday photos")
-	f, _ := w.CreateFormFile("photo", "beach.jpg")
-	f.Write([]byte("...jpeg bytes..."))
-	w.Close()
-	return body, w.FormDataContentType()
-}
-
-func ExampleReadUpload() {
-	body, ctype := multipartBody()
-	u, err := chunked.ReadUpload(body, ctype, int64(body.Len()), &chunked.UploadOptions{MaxBytes: 10 << 20})
-	if err != nil {
-		fmt.Println(chunked.StatusOf(err), err)
-		return
-	}
-	content, err := io.ReadAll(u)
-	fmt.Println(u.FieldName, u.Filename, u.ContentType)
-	fmt.Printf("%q %v\n", content, err)
-	// Output:
-	// photo beach.jpg application/octet-stream
-	// "...jpeg bytes..." <nil>
-}
-
-func ExampleReadRequest() {
-	handler := func(w http.ResponseWriter, r *http.Request) {
-		u, err := chunked.ReadRequest(r, &chunked.UploadOptions{MaxBytes: 1 << 20})
-		if err != nil {
-			http.Error(w, err.Error(), chunked.StatusOf(err))
-			return
-		}
-		n, err := io.Copy(io.Discard, u) // or into a file
-		if err != nil {
-			http.Error(w, err.Error(), chunked.StatusOf(err))
-			return
-		}
-		fmt.Fprintf(w, "stored %s: %d bytes\n", u.Filename, n)
-	}
-	body, ctype := multipartBody()
-	req := httptest.NewRequest(http.MethodPost, "/upload", body)
-	req.Header.Set("Content-Type", ctype)
-	rec := httptest.NewRecorder()
-	handler(rec, req)
-	fmt.Print(rec.Code, " ", rec.Body.String())
-
-	// A declared length over the limit is refused before reading.
-	req = httptest.NewRequest(http.MethodPost, "/upload", strings.NewReader("x"))
-	req.ContentLength = 2 << 20
-	rec = httptest.NewRecorder()
-	handler(rec, req)
-	fmt.Print(rec.Code, " ", rec.Body.String())
-	// Output:
-	// 200 stored beach.jpg: 16 bytes
-	// 413 chunked: upload too large: Content-Length 2097152 is over the limit of 1048576 bytes
-}
-
-func ExampleConsume() {
-	h := sha256.New()
-	body := strings.NewReader("hello, world\n")
-	n, err := chunked.Consume(h, body, "text/plain", int64(body.Len()), nil)
-	fmt.Println(n, err)
-	fmt.Printf("%x\n", h.Sum(nil))
-	// Output:
-	// 13 <nil>
-	// 853ff93762a06ddbf722c4ebe9ddd66d8f63ddaea97f521c3ecc20da7c976020
-}
-
-func ExampleStatusOf() {
-	_, err := chunked.Consume(io.Discard, strings.NewReader(strings.Repeat("x", 2000)), "", -1,
-		&chunked.UploadOptions{MaxBytes: 1000})
-	fmt.Println(chunked.StatusOf(err), err)
-	_, err = chunked.Consume(io.Discard, strings.NewReader("--b--\r\n"), "multipart/form-data; boundary=b", -1, nil)
-	fmt.Println(chunked.StatusOf(err), err)
-	// Output:
-	// 413 chunked: upload too large: body is over the limit of 1000 bytes
-	// 400 chunked: no file part in multipart body
 }

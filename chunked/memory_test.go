@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"io"
 	"net/http"
 	"runtime"
@@ -142,47 +141,5 @@ func TestDownloadConstantMemory(t *testing.T) {
 	resp.Body.Close()
 	if progressed != bigSize {
 		t.Errorf("last progress %d, want %d", progressed, bigSize)
-	}
-}
-
-func TestUploadConstantMemory(t *testing.T) {
-	const b = "bOuNdArY"
-	head := "--" + b + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.bin\"\r\n" +
-		"Content-Type: application/octet-stream\r\n\r\n"
-	tail := "\r\n--" + b + "--\r\n"
-	tests := []struct {
-		name   string
-		body   func() io.Reader
-		length int64 // 0 sends the body chunked
-		ctype  string
-	}{
-		{"raw with length", func() io.Reader { return &patternReader{n: bigSize} }, bigSize, "application/octet-stream"},
-		{"multipart chunked", func() io.Reader {
-			return io.MultiReader(bytes.NewReader([]byte(head)), &patternReader{n: bigSize}, bytes.NewReader([]byte(tail)))
-		}, 0, "multipart/form-data; boundary=" + b},
-	}
-	want := patternSum()
-	srv, _ := livetest.Serve(t, false, uploadHandler(nil))
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			client := bigClient(t)
-			req, err := http.NewRequest(http.MethodPost, srv.URL, tt.body())
-			if err != nil {
-				t.Fatal(err)
-			}
-			req.ContentLength = tt.length
-			req.Header.Set("Content-Type", tt.ctype)
-
-			watch := watchHeap()
-			resp := do(t, client, req)
-			var res uploadResult
-			if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
-				t.Fatalf("status %d: decoding the answer: %v", resp.StatusCode, err)
-			}
-			watch.check(t)
-			if res.Bytes != bigSize || res.SHA256 != want {
-				t.Errorf("server read %d bytes with sha256 %s; want %d bytes, %s", res.Bytes, res.SHA256, bigSize, want)
-			}
-		})
 	}
 }

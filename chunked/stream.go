@@ -22,8 +22,8 @@ type Options struct {
 	ContentType string
 
 	// Flush chooses when written bytes go to the client; the zero value
-	// flushes after every Write. [core.Coalesce] gathers small writes into
-	// fewer, larger flushes.
+	// flushes after every Write. A coalescing [core.FlushPolicy] gathers
+	// small writes into fewer, larger flushes.
 	Flush core.FlushPolicy
 
 	// WriteTimeout bounds how long one flush may take before the client is
@@ -107,10 +107,6 @@ func (s *Stream) Flush() error { return s.st.Flush() }
 // that last write, and nil when the stream had already ended; it is
 // idempotent.
 func (s *Stream) Close() error { return s.st.Close() }
-
-// Done returns a channel that is closed when the stream ends, for whatever
-// reason: closed, failed, cut off, shut down, or the client left.
-func (s *Stream) Done() <-chan struct{} { return s.st.Done() }
 
 // Context returns a context cancelled when the stream ends. Hand it to
 // whatever produces the bytes so that it stops when the client leaves.

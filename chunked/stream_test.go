@@ -67,7 +67,7 @@ func TestStreamOptions(t *testing.T) {
 		wantType string
 	}{
 		{"defaults", nil, []string{"a", "", "b"}, "application/octet-stream"},
-		{"html coalesced", &chunked.Options{ContentType: "text/html; charset=utf-8", Flush: core.Coalesce(1<<20, time.Hour)}, []string{"<p>", "x", "</p>"}, "text/html; charset=utf-8"},
+		{"html coalesced", &chunked.Options{ContentType: "text/html; charset=utf-8", Flush: core.FlushPolicy{MaxBytes: 1 << 20, MaxDelay: time.Hour}}, []string{"<p>", "x", "</p>"}, "text/html; charset=utf-8"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,7 +119,7 @@ func TestStreamClosed(t *testing.T) {
 		t.Errorf("Write after Close = %v, want ErrClosed", err)
 	}
 	select {
-	case <-s.Done():
+	case <-s.Context().Done():
 	default:
 		t.Errorf("Done not closed after Close")
 	}
@@ -154,7 +154,7 @@ func TestStreamClientGone(t *testing.T) {
 		t.Fatal(err)
 	}
 	cancel()
-	<-s.Done()
+	<-s.Context().Done()
 	if !errors.Is(s.Err(), core.ErrClientGone) {
 		t.Errorf("Err = %v, want ErrClientGone", s.Err())
 	}

@@ -45,7 +45,7 @@ func BenchmarkStreamWrite(b *testing.B) {
 
 // BenchmarkStreamWriteCoalesced buffers messages and flushes per 16 KiB.
 func BenchmarkStreamWriteCoalesced(b *testing.B) {
-	s := benchStream(b, &core.Options{Flush: core.Coalesce(16<<10, time.Second), Registry: &core.Registry{}})
+	s := benchStream(b, &core.Options{Flush: core.FlushPolicy{MaxBytes: 16 << 10, MaxDelay: time.Second}, Registry: &core.Registry{}})
 	for b.Loop() {
 		if _, err := s.Write(message); err != nil {
 			b.Fatal(err)

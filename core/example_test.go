@@ -52,7 +52,7 @@ func ExampleNew() {
 		ContentType: "text/plain",
 		// Coalesce: send when 4 KiB are buffered or 20 ms after the first
 		// unsent message.
-		Flush: core.Coalesce(4096, 20*time.Millisecond),
+		Flush: core.FlushPolicy{MaxBytes: 4096, MaxDelay: 20 * time.Millisecond},
 	})
 	s.Write([]byte("a\n"))
 	s.Write([]byte("b\n"))
@@ -76,11 +76,11 @@ func ExampleStream_Append() {
 	// Output: "n=7\n"
 }
 
-func ExampleStream_Done() {
+func ExampleStream_Context() {
 	rec := streamtest.NewRecorder()
 	s, _ := core.New(rec, nil)
 	rec.Disconnect() // the client goes away
-	<-s.Done()
+	<-s.Context().Done()
 	fmt.Println(errors.Is(s.Err(), core.ErrClientGone))
 	// Output: true
 }
@@ -105,7 +105,7 @@ func ExampleRegistry_Shutdown() {
 	s.Write([]byte("hi\n"))
 	// Usually from a signal handler, before http.Server.Shutdown.
 	reg.Shutdown(context.Background())
-	<-s.Done()
+	<-s.Context().Done()
 	fmt.Printf("%q %v\n", rec.Flushed(), errors.Is(s.Err(), core.ErrShutdown))
 	// Output: "hi\nbye\n" true
 }

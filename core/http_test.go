@@ -264,7 +264,7 @@ func TestHTTP2ClientReset(t *testing.T) {
 		c, _ := core.NewHTTPConn(w, r)
 		st, _ := core.New(c, nil)
 		st.Write([]byte("one\n"))
-		<-st.Done()
+		<-st.Context().Done()
 		done <- st.Err()
 	})
 	srv.EnableHTTP2 = true

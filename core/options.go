@@ -66,27 +66,31 @@ type Options struct {
 	Registry *Registry
 }
 
-// FlushPolicy chooses when buffered messages are sent. The zero value sends
-// every message at once: lowest latency, one flush per message.
+// FlushPolicy chooses when buffered messages are sent. Write it as a
+// literal; the zero value, FlushPolicy{}, flushes every message at once:
+// lowest latency, one flush per message.
 //
 // With MaxBytes or MaxDelay set, messages are coalesced: they are flushed
 // when MaxBytes are buffered, or MaxDelay after the first unflushed message,
 // whichever comes first. Under bursts this sends several messages per
 // flush, which costs far fewer system calls, at the price of up to MaxDelay
-// of added latency.
+// of added latency:
+//
+//	core.FlushPolicy{MaxBytes: 32 << 10, MaxDelay: 5 * time.Millisecond}
+//
+// Setting only one field coalesces too, with the default for the other.
+// Negative values count as zero.
 type FlushPolicy struct {
-	// MaxBytes flushes once this many bytes are buffered; 0 means 16 KiB
-	// when MaxDelay is set.
+	// MaxBytes is the byte budget: the buffer is flushed as soon as it
+	// holds this many bytes. 0 means 16 KiB when MaxDelay is set, and no
+	// coalescing when MaxDelay is 0 too.
 	MaxBytes int
-	// MaxDelay flushes this long after the first unflushed message; 0
-	// means 10 ms when MaxBytes is set.
-	MaxDelay time.Duration
-}
 
-// Coalesce returns a policy that flushes once maxBytes are buffered or
-// maxDelay after the first unflushed message.
-func Coalesce(maxBytes int, maxDelay time.Duration) FlushPolicy {
-	return FlushPolicy{MaxBytes: maxBytes, MaxDelay: maxDelay}
+	// MaxDelay is the latency budget: the buffer is flushed this long
+	// after the first message that is not flushed yet was written. 0
+	// means 10 ms when MaxBytes is set, and no coalescing when MaxBytes
+	// is 0 too.
+	MaxDelay time.Duration
 }
 
 func (p FlushPolicy) coalescing() bool { return p.MaxBytes > 0 || p.MaxDelay > 0 }

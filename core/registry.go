@@ -47,27 +47,27 @@ type Registry struct {
 	errs      atomic.Int64
 }
 
-// Stats is a snapshot of a [Registry]'s counters. The JSON names are those
-// the example servers' /stats route reports.
+// Stats is a snapshot of a [Registry]'s counters. It carries no encoding
+// tags: a server that reports it picks its own names.
 type Stats struct {
 	// Active is the number of streams open now.
-	Active int64 `json:"active_streams"`
+	Active int64
 	// Total is the number of streams ever admitted.
-	Total int64 `json:"streams_total"`
+	Total int64
 	// Messages is the number of messages (events, records, chunks) sent,
 	// not counting heartbeats.
-	Messages int64 `json:"events_sent"`
+	Messages int64
 	// Bytes is the number of body bytes handed to the connection.
-	Bytes int64 `json:"bytes_sent"`
+	Bytes int64
 	// Dropped is the number of messages discarded for slow clients, as
 	// reported through [Registry.CountDropped].
-	Dropped int64 `json:"dropped"`
+	Dropped int64
 	// SlowDisconnects is the number of clients cut off for being too slow:
 	// by a write deadline, or through [Registry.CountSlowDisconnect].
-	SlowDisconnects int64 `json:"slow_disconnects"`
+	SlowDisconnects int64
 	// Errors is the number of streams that ended with a write error while
 	// the client still seemed connected.
-	Errors int64 `json:"errors"`
+	Errors int64
 }
 
 // Stats returns the current counters.

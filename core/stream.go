@@ -288,14 +288,11 @@ func (s *Stream) CloseWith(fn func(dst []byte) ([]byte, error)) error {
 	return err
 }
 
-// Done returns a channel that is closed when the stream ends: closed,
+// Context returns a context that is cancelled when the stream ends: closed,
 // failed, cut off by a deadline, shut down, past its lifetime, or because
-// the client disconnected or the handler returned.
-func (s *Stream) Done() <-chan struct{} { return s.ctx.Done() }
-
-// Context returns a context that is cancelled when the stream ends; its
-// cause is the same error as [Stream.Err]. Pass it to the producer so that
-// it stops when the client goes away.
+// the client disconnected or the handler returned. Its cause is the same
+// error as [Stream.Err]. Pass it to the producer so that it stops when the
+// client goes away; select on Context().Done() to wait for the end.
 func (s *Stream) Context() context.Context { return s.ctx }
 
 // Err returns nil while the stream is open, and then why it ended: it

@@ -31,9 +31,9 @@ func TestFlushPolicies(t *testing.T) {
 		wantFlushes int // right after the writes, before any timer
 	}{
 		{"every message", core.FlushPolicy{}, []string{"a", "b", "c"}, 3},
-		{"coalesced under budget", core.Coalesce(100, time.Hour), []string{"a", "b", "c"}, 0},
-		{"coalesced budget reached", core.Coalesce(4, time.Hour), []string{"ab", "cd", "e"}, 1},
-		{"message larger than budget", core.Coalesce(4, time.Hour), []string{"abcdefgh"}, 1},
+		{"coalesced under budget", core.FlushPolicy{MaxBytes: 100, MaxDelay: time.Hour}, []string{"a", "b", "c"}, 0},
+		{"coalesced budget reached", core.FlushPolicy{MaxBytes: 4, MaxDelay: time.Hour}, []string{"ab", "cd", "e"}, 1},
+		{"message larger than budget", core.FlushPolicy{MaxBytes: 4, MaxDelay: time.Hour}, []string{"abcdefgh"}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,7 +59,7 @@ func TestFlushPolicies(t *testing.T) {
 
 func TestCoalesceDelay(t *testing.T) {
 	rec := streamtest.NewRecorder()
-	s := mustNew(t, rec, &core.Options{Flush: core.Coalesce(1<<20, 20*time.Millisecond)})
+	s := mustNew(t, rec, &core.Options{Flush: core.FlushPolicy{MaxBytes: 1 << 20, MaxDelay: 20 * time.Millisecond}})
 	s.Write([]byte("x"))
 	s.Write([]byte("y"))
 	if rec.Flushes() != 0 {
@@ -78,7 +78,7 @@ func TestCoalesceDelay(t *testing.T) {
 
 func TestAppend(t *testing.T) {
 	rec := streamtest.NewRecorder()
-	s := mustNew(t, rec, &core.Options{Flush: core.Coalesce(1<<20, time.Hour)})
+	s := mustNew(t, rec, &core.Options{Flush: core.FlushPolicy{MaxBytes: 1 << 20, MaxDelay: time.Hour}})
 	if err := s.Append(func(b []byte) ([]byte, error) { return append(b, "kept;"...), nil }); err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestWriteErrorEndsStream(t *testing.T) {
 		t.Fatalf("Write = %v, want it to wrap %v", err, boom)
 	}
 	select {
-	case <-s.Done():
+	case <-s.Context().Done():
 	default:
 		t.Fatal("stream not done after a failed write")
 	}
@@ -212,7 +212,7 @@ func TestWriteAfterDisconnect(t *testing.T) {
 	rec := streamtest.NewRecorder()
 	s := mustNew(t, rec, &core.Options{Registry: &reg})
 	rec.Disconnect()
-	<-s.Done()
+	<-s.Context().Done()
 	if !errors.Is(s.Err(), core.ErrClientGone) {
 		t.Errorf("Err = %v, want ErrClientGone", s.Err())
 	}
@@ -251,7 +251,7 @@ func TestMaxLifetime(t *testing.T) {
 	})
 	s.Write([]byte("hi;"))
 	select {
-	case <-s.Done():
+	case <-s.Context().Done():
 	case <-time.After(5 * time.Second):
 		t.Fatal("the stream outlived its lifetime")
 	}
@@ -331,7 +331,7 @@ func TestShutdownContextExpires(t *testing.T) {
 		t.Errorf("Shutdown = %v, want DeadlineExceeded", err)
 	}
 	select {
-	case <-s.Done():
+	case <-s.Context().Done():
 	default:
 		t.Error("a stream outlived an expired shutdown")
 	}
@@ -360,7 +360,7 @@ func (b *blockingConn) Write(p []byte) (int, error) {
 func TestStuckStreamDoesNotDelayOthers(t *testing.T) {
 	stuck := &blockingConn{Recorder: streamtest.NewRecorder(), entered: make(chan struct{}), release: make(chan struct{})}
 	hb := func(b []byte) []byte { return append(b, '.') }
-	a := mustNew(t, stuck, &core.Options{WriteTimeout: -1, Heartbeat: 5 * time.Millisecond, HeartbeatMessage: hb, Flush: core.Coalesce(1<<20, time.Millisecond)})
+	a := mustNew(t, stuck, &core.Options{WriteTimeout: -1, Heartbeat: 5 * time.Millisecond, HeartbeatMessage: hb, Flush: core.FlushPolicy{MaxBytes: 1 << 20, MaxDelay: time.Millisecond}})
 	go a.Write([]byte("blocks"))
 	<-stuck.entered
 	rec := streamtest.NewRecorder()
@@ -407,7 +407,7 @@ func TestCloseWith(t *testing.T) {
 	t.Run("last message then closed", func(t *testing.T) {
 		var reg core.Registry
 		rec := streamtest.NewRecorder()
-		s := mustNew(t, rec, &core.Options{Registry: &reg, Flush: core.Coalesce(1<<20, time.Hour)})
+		s := mustNew(t, rec, &core.Options{Registry: &reg, Flush: core.FlushPolicy{MaxBytes: 1 << 20, MaxDelay: time.Hour}})
 		s.Write([]byte("a;"))
 		if err := s.CloseWith(func(b []byte) ([]byte, error) { return append(b, "end;"...), nil }); err != nil {
 			t.Fatal(err)
@@ -474,7 +474,7 @@ func TestNewRacesDisconnectAndShutdown(t *testing.T) {
 			HeartbeatMessage: func(b []byte) []byte { return append(b, '.') },
 		})
 		if err == nil {
-			<-s.Done()
+			<-s.Context().Done()
 			s.Close()
 		}
 		wg.Wait()

@@ -51,7 +51,12 @@ func ExampleHub_ServeSSE() {
 	mux.HandleFunc("GET /events/{topic}", func(w http.ResponseWriter, r *http.Request) {
 		// Subscribe before the headers go out, so that nothing published
 		// once the client sees the stream open is missed.
-		sub, err := h.Subscribe(r.Context(), r.PathValue("topic"), sse.LastEventIDFromRequest(r))
+		last, err := sse.LastEventID(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		sub, err := h.Subscribe(r.Context(), r.PathValue("topic"), last)
 		switch {
 		case errors.Is(err, hub.ErrInvalidTopic):
 			http.Error(w, "invalid topic", http.StatusBadRequest)

@@ -14,7 +14,9 @@ import (
 //
 // Subscribe first, then open the stream, then call ServeSSE:
 //
-//	sub, err := h.Subscribe(r.Context(), topic, sse.LastEventIDFromRequest(r))
+//	last, err := sse.LastEventID(r)
+//	if err != nil { ... 400 with err's text ... }
+//	sub, err := h.Subscribe(r.Context(), topic, last)
 //	if err != nil { ... 400 for ErrInvalidTopic, 503 otherwise ... }
 //	s, err := sse.NewStream(conn, opts)
 //	if err != nil { sub.Close(); return }
@@ -22,9 +24,9 @@ import (
 //
 // The order matters: a browser's EventSource reports the stream open when
 // the headers arrive, and a page may publish at once; a subscription made
-// after the headers went out could miss that event. Bad input (an invalid
-// topic) and an unavailable backend are also answered before any byte of
-// the stream, with an ordinary status.
+// after the headers went out could miss that event. Bad input (a malformed
+// query, an invalid topic) and an unavailable backend are also answered
+// before any byte of the stream, with an ordinary status.
 //
 // It sends the replayed history or a resync signal first, then each live
 // event as the bytes encoded once for every subscriber; heartbeats, write
@@ -57,7 +59,7 @@ func (h *Hub) ServeSSE(s *sse.Stream, sub *Subscription) error {
 			return streamEnd(s.Err())
 		}
 		if ev.enc != nil {
-			err = s.WriteEncoded(ev.enc)
+			_, err = s.Core().Write(ev.enc)
 		} else {
 			err = s.Send(&sse.Event{ID: ev.ID, Type: ev.Type, Data: ev.Data})
 			if errors.Is(err, sse.ErrInvalidField) {

@@ -31,7 +31,12 @@ func newSSEServer(t *testing.T, h *hub.Hub, opts *sse.Options, http2 bool) *sseS
 	s := &sseServer{results: make(chan error, 16)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /sse/topics/{topic}", func(w http.ResponseWriter, r *http.Request) {
-		sub, err := h.Subscribe(r.Context(), r.PathValue("topic"), sse.LastEventIDFromRequest(r))
+		last, err := sse.LastEventID(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		sub, err := h.Subscribe(r.Context(), r.PathValue("topic"), last)
 		switch {
 		case errors.Is(err, hub.ErrInvalidTopic):
 			http.Error(w, "invalid topic name", http.StatusBadRequest)

@@ -40,9 +40,9 @@ func BenchmarkStreamEncode(b *testing.B) {
 	}{
 		{"precomputed", ndjson.Options{Marshal: func(any) ([]byte, error) { return precomputed, nil }}},
 		{"precomputed/envelope", ndjson.Options{Envelope: true, Marshal: func(any) ([]byte, error) { return precomputed, nil }}},
-		{"precomputed/coalesce", ndjson.Options{Flush: core.Coalesce(32<<10, time.Second), Marshal: func(any) ([]byte, error) { return precomputed, nil }}},
+		{"precomputed/coalesce", ndjson.Options{Flush: core.FlushPolicy{MaxBytes: 32 << 10, MaxDelay: time.Second}, Marshal: func(any) ([]byte, error) { return precomputed, nil }}},
 		{"encoding-json", ndjson.Options{}},
-		{"encoding-json/coalesce", ndjson.Options{Flush: core.Coalesce(32<<10, time.Second)}},
+		{"encoding-json/coalesce", ndjson.Options{Flush: core.FlushPolicy{MaxBytes: 32 << 10, MaxDelay: time.Second}}},
 	}
 	v := &tick{N: 1, Name: "tick", OK: true}
 	for _, c := range cases {
@@ -71,7 +71,7 @@ func BenchmarkStreamHTTP(b *testing.B) {
 		opts := &ndjson.Options{}
 		if coalesce {
 			name = "coalesce-32KiB"
-			opts.Flush = core.Coalesce(32<<10, 5*time.Millisecond)
+			opts.Flush = core.FlushPolicy{MaxBytes: 32 << 10, MaxDelay: 5 * time.Millisecond}
 		}
 		b.Run(name, func(b *testing.B) {
 			start := make(chan int)
@@ -115,14 +115,14 @@ func BenchmarkAppendRecord(b *testing.B) {
 	b.Run("encoding-json", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			buf, _ = ndjson.AppendRecord(buf[:0], v, nil, ndjson.NDJSON)
+			buf, _ = ndjson.AppendRecord(buf[:0], v, nil, ndjson.Lines)
 		}
 	})
 	b.Run("precomputed", func(b *testing.B) {
 		m := func(any) ([]byte, error) { return precomputed, nil }
 		b.ReportAllocs()
 		for b.Loop() {
-			buf, _ = ndjson.AppendRecord(buf[:0], v, m, ndjson.NDJSON)
+			buf, _ = ndjson.AppendRecord(buf[:0], v, m, ndjson.Lines)
 		}
 	})
 }

@@ -18,7 +18,7 @@ const DefaultMaxLineBytes = 1 << 20
 // without an envelope, at most [DefaultMaxLineBytes] each, decoded by
 // encoding/json.
 type DecoderOptions struct {
-	// Format chooses the framing to read. [NDJSON] and [JSONL] split
+	// Format chooses the framing to read. [Lines] and [JSONLines] split
 	// records on LF. [JSONSeq] splits them on RS, as RFC 7464 says, so a
 	// record may span lines.
 	Format Format

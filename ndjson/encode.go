@@ -177,7 +177,7 @@ func appendStd(dst []byte, v any) ([]byte, error) {
 // *EncoderOptions, mean NDJSON records encoded by encoding/json, without an
 // envelope.
 type EncoderOptions struct {
-	// Format chooses the framing; the zero value is [NDJSON].
+	// Format chooses the framing; the zero value is [Lines].
 	Format Format
 
 	// Envelope wraps each value as {"result":...}, and enables

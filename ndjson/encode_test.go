@@ -15,8 +15,8 @@ func TestFormat(t *testing.T) {
 		f          ndjson.Format
 		name, ctyp string
 	}{
-		{ndjson.NDJSON, "ndjson", "application/x-ndjson"},
-		{ndjson.JSONL, "jsonl", "application/jsonl"},
+		{ndjson.Lines, "ndjson", "application/x-ndjson"},
+		{ndjson.JSONLines, "jsonl", "application/jsonl"},
 		{ndjson.JSONSeq, "json-seq", "application/json-seq"},
 		{ndjson.Format(7), "Format(7)", ""},
 	}
@@ -46,7 +46,7 @@ func TestAppendRecord(t *testing.T) {
 		wantErr error // matched with errors.Is; errAny for any error
 	}{
 		{name: "object", v: map[string]int{"n": 1}, want: `{"n":1}` + "\n"},
-		{name: "jsonl", v: []int{1, 2}, f: ndjson.JSONL, want: "[1,2]\n"},
+		{name: "jsonl", v: []int{1, 2}, f: ndjson.JSONLines, want: "[1,2]\n"},
 		{name: "json-seq", v: "x", f: ndjson.JSONSeq, want: "\x1e\"x\"\n"},
 		{name: "newlines in strings are escaped", v: "a\nb\r\nc\u2028", want: `"a\nb\r\nc\u2028"` + "\n"},
 		{name: "no html escaping", v: "<a&b>", want: `"<a&b>"` + "\n"},

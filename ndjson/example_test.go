@@ -78,7 +78,7 @@ func ExampleStream_Error() {
 func ExampleSeq() {
 	handler := func(w http.ResponseWriter, r *http.Request) {
 		c, _ := core.NewHTTPConn(w, r)
-		s, err := ndjson.NewStream(c, &ndjson.Options{Format: ndjson.JSONL})
+		s, err := ndjson.NewStream(c, &ndjson.Options{Format: ndjson.JSONLines})
 		if err != nil {
 			return
 		}
@@ -132,7 +132,7 @@ func ExampleChan() {
 			for i := range 2 {
 				select {
 				case ch <- i:
-				case <-s.Done(): // the client left: stop producing
+				case <-s.Context().Done(): // the client left: stop producing
 					return
 				}
 			}
@@ -150,12 +150,12 @@ func ExampleChan() {
 
 func ExampleAppendRecord() {
 	var buf []byte
-	buf, _ = ndjson.AppendRecord(buf, map[string]string{"text": "line 1\nline 2"}, nil, ndjson.NDJSON)
+	buf, _ = ndjson.AppendRecord(buf, map[string]string{"text": "line 1\nline 2"}, nil, ndjson.Lines)
 	// A custom Marshal may indent: the record is compacted onto one line.
 	indent := func(v any) ([]byte, error) { return json.MarshalIndent(v, "", "  ") }
-	buf, _ = ndjson.AppendRecord(buf, []int{1, 2}, indent, ndjson.NDJSON)
+	buf, _ = ndjson.AppendRecord(buf, []int{1, 2}, indent, ndjson.Lines)
 	// Output that is not JSON is refused.
-	_, err := ndjson.AppendRecord(buf, nil, func(any) ([]byte, error) { return []byte("{oops"), nil }, ndjson.NDJSON)
+	_, err := ndjson.AppendRecord(buf, nil, func(any) ([]byte, error) { return []byte("{oops"), nil }, ndjson.Lines)
 	fmt.Print(string(buf))
 	fmt.Println(errors.Is(err, ndjson.ErrInvalidJSON))
 	// Output:
@@ -192,7 +192,7 @@ func ExampleEncoder_Error() {
 }
 
 func ExampleFormat_ContentType() {
-	for _, f := range []ndjson.Format{ndjson.NDJSON, ndjson.JSONL, ndjson.JSONSeq} {
+	for _, f := range []ndjson.Format{ndjson.Lines, ndjson.JSONLines, ndjson.JSONSeq} {
 		fmt.Println(f, f.ContentType())
 	}
 	// Output:

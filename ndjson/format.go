@@ -18,26 +18,33 @@ const (
 const rs = 0x1E
 
 // Format chooses the framing of records and the Content-Type sent with them.
-// The zero value is [NDJSON].
+// The zero value is [Lines].
 type Format int
 
 const (
-	// NDJSON frames each record as one compact JSON value followed by LF,
-	// sent as application/x-ndjson.
-	NDJSON Format = iota
-	// JSONL frames records as NDJSON does, sent as application/jsonl.
-	JSONL
+	// Lines is NDJSON, the default: each record is one compact JSON value
+	// followed by LF, sent as application/x-ndjson ([ContentType]), the
+	// newline-delimited JSON convention of ndjson.org (no RFC; the media
+	// type is unregistered).
+	Lines Format = iota
+
+	// JSONLines frames records as [Lines] does, sent as application/jsonl
+	// ([ContentTypeJSONL]), the JSON Lines convention of jsonlines.org (no
+	// RFC; the media type is unregistered).
+	JSONLines
+
 	// JSONSeq prefixes each record with the record separator RS (0x1E) and
-	// ends it with LF, sent as application/json-seq (RFC 7464).
+	// ends it with LF, sent as application/json-seq ([ContentTypeJSONSeq]):
+	// JSON text sequences, RFC 7464.
 	JSONSeq
 )
 
 // ContentType returns the media type of f, or "" for an unknown Format.
 func (f Format) ContentType() string {
 	switch f {
-	case NDJSON:
+	case Lines:
 		return ContentType
-	case JSONL:
+	case JSONLines:
 		return ContentTypeJSONL
 	case JSONSeq:
 		return ContentTypeJSONSeq
@@ -48,9 +55,9 @@ func (f Format) ContentType() string {
 // String returns the name of f: "ndjson", "jsonl" or "json-seq".
 func (f Format) String() string {
 	switch f {
-	case NDJSON:
+	case Lines:
 		return "ndjson"
-	case JSONL:
+	case JSONLines:
 		return "jsonl"
 	case JSONSeq:
 		return "json-seq"
@@ -58,4 +65,4 @@ func (f Format) String() string {
 	return "Format(" + strconv.Itoa(int(f)) + ")"
 }
 
-func (f Format) valid() bool { return f >= NDJSON && f <= JSONSeq }
+func (f Format) valid() bool { return f >= Lines && f <= JSONSeq }

@@ -11,7 +11,7 @@ import (
 	"github.com/streamkit/streamkit/ndjson"
 )
 
-var allFormats = []ndjson.Format{ndjson.NDJSON, ndjson.JSONL, ndjson.JSONSeq}
+var allFormats = []ndjson.Format{ndjson.Lines, ndjson.JSONLines, ndjson.JSONSeq}
 
 // checkLine fails unless rec is exactly one record of format f: the RS
 // prefix for JSON text sequences, one valid JSON value with no raw line

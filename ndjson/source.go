@@ -47,7 +47,7 @@ func Seq2[T any](s *Stream, seq iter.Seq2[T, error]) error {
 // left; the producer should stop on [Stream.Done] too. Chan returns nil
 // when ch is closed while the stream is open, and otherwise as [Seq] does.
 func Chan[T any](s *Stream, ch <-chan T) error {
-	done := s.Done()
+	done := s.Context().Done()
 	for {
 		select {
 		case <-done:
@@ -66,7 +66,7 @@ func Chan[T any](s *Stream, ch <-chan T) error {
 // next encodes v unless the stream has already ended.
 func (s *Stream) next(v any) error {
 	select {
-	case <-s.Done():
+	case <-s.Context().Done():
 		return s.Err()
 	default:
 	}

@@ -170,7 +170,7 @@ func TestSourcesStopWhenClientLeaves(t *testing.T) {
 				for i := 0; ; i++ {
 					select {
 					case ch <- i:
-					case <-s.Done():
+					case <-s.Context().Done():
 						return
 					}
 				}

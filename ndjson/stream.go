@@ -14,7 +14,7 @@ import (
 // lifetime and no registry.
 type Options struct {
 	// Format chooses the framing and the Content-Type; the zero value is
-	// [NDJSON].
+	// [Lines].
 	Format Format
 
 	// Envelope wraps each value as {"result":...}, sends
@@ -166,10 +166,6 @@ func (s *Stream) Close() error {
 // that has sent nothing yet it sends the status line and headers. A proxy
 // in between may still buffer: see the core package documentation.
 func (s *Stream) Flush() error { return s.st.Flush() }
-
-// Done returns a channel that is closed when the stream ends, for whatever
-// reason: closed, failed, cut off, shut down, or the client left.
-func (s *Stream) Done() <-chan struct{} { return s.st.Done() }
 
 // Context returns a context cancelled when the stream ends. Hand it to the
 // producer of the records so that it stops when the client leaves.

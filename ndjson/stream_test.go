@@ -26,8 +26,8 @@ func TestStreamIncremental(t *testing.T) {
 		f      ndjson.Format
 		prefix string
 	}{
-		{ndjson.NDJSON, ""},
-		{ndjson.JSONL, ""},
+		{ndjson.Lines, ""},
+		{ndjson.JSONLines, ""},
 		{ndjson.JSONSeq, "\x1e"},
 	}
 	for _, tr := range livetest.Protocols {
@@ -199,7 +199,7 @@ func TestStreamEnvelopeWire(t *testing.T) {
 		},
 		{
 			name: "coalesced records go out on close",
-			opts: ndjson.Options{Envelope: true, Flush: core.Coalesce(1<<20, time.Hour)},
+			opts: ndjson.Options{Envelope: true, Flush: core.FlushPolicy{MaxBytes: 1 << 20, MaxDelay: time.Hour}},
 			run: func(s *ndjson.Stream) {
 				s.Encode(1)
 				s.Encode(2)
@@ -260,7 +260,7 @@ func TestStreamEncodeAfterClientLeft(t *testing.T) {
 		t.Fatal(err)
 	}
 	cancel()
-	<-s.Done()
+	<-s.Context().Done()
 	// The core stream notices the cancelled context from a callback that
 	// runs just after Done is closed, so allow it a moment.
 	var encErr error
@@ -344,7 +344,7 @@ func TestStreamShutdown(t *testing.T) {
 	h := streamHandler(t, &ndjson.Options{Envelope: true, Registry: reg}, func(s *ndjson.Stream, r *http.Request) {
 		s.Encode(1)
 		close(started)
-		<-s.Done()
+		<-s.Context().Done()
 	})
 	srv, client := livetest.Serve(t, false, h)
 	resp := get(t, client, srv.URL)
@@ -403,7 +403,7 @@ func TestNewStreamErrors(t *testing.T) {
 func TestStreamConcurrent(t *testing.T) {
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
-	streamHandler(t, &ndjson.Options{Envelope: true, Flush: core.Coalesce(512, time.Millisecond)}, func(s *ndjson.Stream, r *http.Request) {
+	streamHandler(t, &ndjson.Options{Envelope: true, Flush: core.FlushPolicy{MaxBytes: 512, MaxDelay: time.Millisecond}}, func(s *ndjson.Stream, r *http.Request) {
 		var wg sync.WaitGroup
 		for g := range 8 {
 			wg.Go(func() {

@@ -17,22 +17,29 @@
 //			http.Error(w, err.Error(), http.StatusInternalServerError)
 //			return
 //		}
+//		last, err := sse.LastEventID(r)
+//		if err != nil {
+//			http.Error(w, err.Error(), http.StatusBadRequest)
+//			return
+//		}
 //		s, err := sse.NewStream(c, nil)
 //		if err != nil {
 //			return // already answered (503), or the client left
 //		}
 //		defer s.Close()
-//		for e := range updates(s.Context(), sse.LastEventIDFromRequest(r)) {
+//		for e := range updates(s.Context(), last) {
 //			if err := s.Send(&e); err != nil {
 //				return
 //			}
 //		}
 //	}
 //
-// [Stream.Send] encodes straight into the stream's buffer without
-// allocating. [SendJSON] marshals a value once. [Stream.WriteEncoded] writes
-// bytes encoded beforehand with [AppendEvent], which is how a hub encodes an
-// event once for all its subscribers.
+// One way per job: [Stream.Send] sends an event, encoding straight into the
+// stream's buffer without allocating; [SendJSON] sends a value marshalled
+// into an event's data (a function, since methods cannot be generic);
+// [Stream.Comment] sends a comment. Bytes encoded beforehand with
+// [AppendEvent], which is how a hub encodes an event once for all its
+// subscribers, go through the escape hatch: [Stream.Core]().Write.
 //
 // # The wire format
 //
@@ -48,8 +55,9 @@
 // so that a browser dispatches it: see [Event].
 //
 // A browser reconnects when a stream ends, even cleanly, sending the last
-// ID it saw in the Last-Event-ID header. [LastEventIDFromRequest] and
-// [LastEventID] read it, ignoring values no server could have sent. To stop
+// ID it saw in the Last-Event-ID header. [LastEventID] reads it (or the
+// lastEventId query parameter), ignoring values no server could have sent
+// and reporting a malformed query as an error for a 400. To stop
 // a browser from reconnecting, answer with [NoContent].
 //
 // # Parsing

@@ -84,10 +84,11 @@ func ExampleStream_Send() {
 	// data: second line
 }
 
-func ExampleStream_SendData() {
+// An event with data and no other field is a "message" event.
+func ExampleStream_Send_data() {
 	serve(func(s *sse.Stream) {
-		s.SendData("hello")
-		s.SendData("") // an event with empty data, still dispatched
+		s.Send(&sse.Event{Data: "hello"})
+		s.Send(&sse.Event{Data: ""}) // an event with empty data, still dispatched
 	})
 	// Output:
 	// data: hello
@@ -105,15 +106,15 @@ func ExampleStream_Comment() {
 }
 
 // A hub encodes an event once and writes the same bytes to every
-// subscriber.
-func ExampleStream_WriteEncoded() {
+// subscriber, through the escape hatch: Core().Write.
+func ExampleStream_Core() {
 	encoded, err := sse.AppendEvent(nil, &sse.Event{ID: "42", Data: "for everyone"})
 	if err != nil {
 		panic(err)
 	}
 	for range 2 {
 		serve(func(s *sse.Stream) {
-			s.WriteEncoded(encoded)
+			s.Core().Write(encoded)
 		})
 	}
 	// Output:
@@ -124,8 +125,9 @@ func ExampleStream_WriteEncoded() {
 	// data: for everyone
 }
 
-// A producer selects on Done so that it stops when the client leaves.
-func ExampleStream_Done() {
+// A producer selects on the stream's context so that it stops when the
+// client leaves.
+func ExampleStream_Context() {
 	updates := make(chan string, 2)
 	updates <- "a"
 	updates <- "b"
@@ -137,10 +139,10 @@ func ExampleStream_Done() {
 				if !ok {
 					return
 				}
-				if err := s.SendData(u); err != nil {
+				if err := s.Send(&sse.Event{Data: u}); err != nil {
 					return
 				}
-			case <-s.Done():
+			case <-s.Context().Done():
 				return
 			}
 		}
@@ -168,12 +170,17 @@ func ExampleSendJSON() {
 // 204 tells its EventSource to stop reconnecting.
 func ExampleNoContent() {
 	handler := func(w http.ResponseWriter, r *http.Request) {
+		last, err := sse.LastEventID(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
 		c, err := core.NewHTTPConn(w, r)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		if sse.LastEventIDFromRequest(r) == "final" {
+		if last == "final" {
 			sse.NoContent(c)
 			return
 		}
@@ -253,23 +260,27 @@ func ExampleAppendJSON() {
 }
 
 func ExampleLastEventID() {
-	fmt.Printf("%q\n", sse.LastEventID("41", "12"))
-	fmt.Printf("%q\n", sse.LastEventID("", "12"))
-	fmt.Printf("%q\n", sse.LastEventID(strings.Repeat("x", 2000), ""))
-	// Output:
-	// "41"
-	// "12"
-	// ""
-}
-
-func ExampleLastEventIDFromRequest() {
 	req := httptest.NewRequest(http.MethodGet, "/events?lastEventId=12", nil)
-	fmt.Println(sse.LastEventIDFromRequest(req))
-	req.Header.Set("Last-Event-ID", "41")
-	fmt.Println(sse.LastEventIDFromRequest(req))
+	id, err := sse.LastEventID(req)
+	fmt.Printf("%q %v\n", id, err)
+
+	req.Header.Set("Last-Event-ID", "41") // the header wins
+	id, err = sse.LastEventID(req)
+	fmt.Printf("%q %v\n", id, err)
+
+	req.Header.Set("Last-Event-ID", strings.Repeat("x", 2000)) // too long: ignored
+	id, err = sse.LastEventID(req)
+	fmt.Printf("%q %v\n", id, err)
+
+	req = httptest.NewRequest(http.MethodGet, "/events?lastEventId=%zz", nil)
+	if _, err := sse.LastEventID(req); err != nil {
+		fmt.Println("400:", err) // a malformed query: answer 400
+	}
 	// Output:
-	// 12
-	// 41
+	// "12" <nil>
+	// "41" <nil>
+	// "12" <nil>
+	// 400: sse: cannot read lastEventId from a malformed query: invalid URL escape "%zz"
 }
 
 func ExampleNewReader() {

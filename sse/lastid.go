@@ -1,7 +1,9 @@
 package sse
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 )
@@ -15,48 +17,48 @@ const MaxLastEventIDLength = 1024
 // sends the ID of the last event it received.
 const LastEventIDHeader = "Last-Event-ID"
 
-// LastEventIDQuery is the query parameter [LastEventIDFromRequest] reads
-// when there is no Last-Event-ID header. A browser's EventSource cannot set
-// headers on its first request, so a page that kept an ID (in storage, say)
-// passes it here: new EventSource("/events?lastEventId=42").
+// LastEventIDQuery is the query parameter [LastEventID] reads when there is
+// no usable Last-Event-ID header. A browser's EventSource cannot set headers
+// on its first request, so a page that kept an ID (in storage, say) passes
+// it here: new EventSource("/events?lastEventId=42").
 const LastEventIDQuery = "lastEventId"
 
-// LastEventID returns the ID a client wants to resume after: header, the
-// raw value of the Last-Event-ID header, when it is usable, else query, the
-// decoded value of the lastEventId query parameter, when that is usable,
-// else "". Frameworks pass their own raw values; net/http callers use
-// [LastEventIDFromRequest].
+// LastEventID returns the ID the client of r wants to resume after: the
+// Last-Event-ID header when it is usable, else the lastEventId query
+// parameter when that is usable, else "". It only reads r, and may be
+// called from any goroutine while the handler runs; a nil r gives "".
 //
 // A value is usable when it is not empty, at most [MaxLastEventIDLength]
 // bytes, valid UTF-8 and free of CR, LF and NUL: exactly the IDs
 // [AppendEvent] can send. Anything else is client input the server never
-// issued, and is treated as absent rather than as an error. The value is
-// otherwise returned as is: IDs are opaque, so it is not trimmed or parsed.
-func LastEventID(header, query string) string {
-	if usableID(header) {
-		return header
-	}
-	if usableID(query) {
-		return query
-	}
-	return ""
-}
-
-// LastEventIDFromRequest is [LastEventID] for a net/http request (and so
-// for gin and echo): the Last-Event-ID header, else the lastEventId query
-// parameter, else "". The query is parsed only when the header is absent or
-// unusable. A nil request gives "".
-func LastEventIDFromRequest(r *http.Request) string {
+// issued, and is treated as absent, not as an error. A usable value is
+// returned as is: IDs are opaque, so it is not trimmed or parsed.
+//
+// The query is parsed, with net/url's ParseQuery, only when the header is
+// not usable. A query ParseQuery refuses (a bad percent-escape, a
+// semicolon separator, more parameters than its limit of 10000) returns a
+// non-nil error saying why, never a silent "": answer it with 400 Bad
+// Request and a plain-text reason before streaming. For frameworks
+// without an *http.Request, build one holding the header and the raw
+// query.
+func LastEventID(r *http.Request) (string, error) {
 	if r == nil {
-		return ""
+		return "", nil
 	}
 	if h := r.Header.Get(LastEventIDHeader); usableID(h) {
-		return h
+		return h, nil
 	}
-	if r.URL == nil {
-		return ""
+	if r.URL == nil || r.URL.RawQuery == "" {
+		return "", nil
 	}
-	return LastEventID("", r.URL.Query().Get(LastEventIDQuery))
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return "", fmt.Errorf("sse: cannot read %s from a malformed query: %w", LastEventIDQuery, err)
+	}
+	if v := q.Get(LastEventIDQuery); usableID(v) {
+		return v, nil
+	}
+	return "", nil
 }
 
 func usableID(s string) bool {

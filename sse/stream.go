@@ -36,7 +36,7 @@ type Options struct {
 	Retry time.Duration
 
 	// Flush chooses when events go to the client: after every event (the
-	// zero value), or coalesced with core.Coalesce.
+	// zero value), or coalesced: see core.FlushPolicy.
 	Flush core.FlushPolicy
 
 	// WriteTimeout, MaxLifetime and LifetimeJitter are passed to
@@ -174,13 +174,6 @@ func (s *Stream) Send(e *Event) error {
 	})
 }
 
-// SendData sends an event with data and no other field: a "message" event.
-// Empty data sends an event with empty data.
-func (s *Stream) SendData(data string) error {
-	e := Event{Data: data}
-	return s.Send(&e)
-}
-
 // Comment sends text as a comment block (one ": " line per line of text,
 // then a blank line), which browsers ignore: useful as an application-level
 // keep-alive or to annotate a stream for people reading it.
@@ -188,16 +181,6 @@ func (s *Stream) Comment(text string) error {
 	return s.cs.Append(func(dst []byte) ([]byte, error) {
 		return appendComment(dst, text), nil
 	})
-}
-
-// WriteEncoded writes p, one or more events already encoded with
-// [AppendEvent], as one message. It does not retain p, so a fan-out hub can
-// encode an event once and hand the same bytes to every subscriber. p is not
-// checked: it must end with the blank line of its last event, or it runs
-// into whatever the stream sends next.
-func (s *Stream) WriteEncoded(p []byte) error {
-	_, err := s.cs.Write(p)
-	return err
 }
 
 // SendJSON sends an event whose data is v encoded with the stream's
@@ -227,21 +210,21 @@ func (s *Stream) Flush() error { return s.cs.Flush() }
 // browser will reconnect unless told otherwise.
 func (s *Stream) Close() error { return s.cs.Close() }
 
-// Done returns a channel that is closed when the stream ends, whatever the
-// reason: the client left, the handler closed it, shutdown, lifetime, or a
-// failed write. Producers select on it.
-func (s *Stream) Done() <-chan struct{} { return s.cs.Done() }
-
-// Context returns a context that is cancelled when the stream ends; pass it
-// to whatever produces the events.
+// Context returns a context that is cancelled when the stream ends, whatever
+// the reason: the client left, the handler closed it, shutdown, lifetime, or
+// a failed write. Pass it to whatever produces the events, or select on its
+// Done channel.
 func (s *Stream) Context() context.Context { return s.cs.Context() }
 
 // Err returns nil while the stream is open, then why it ended; see
 // core.Stream's Err.
 func (s *Stream) Err() error { return s.cs.Err() }
 
-// Core returns the underlying core.Stream, for what this type does not
-// wrap (Started, and the io.Writer it implements).
+// Core returns the underlying core.Stream: the escape hatch for what this
+// type does not wrap. Events already encoded with [AppendEvent] (a fan-out
+// hub encodes an event once for every subscriber) go out with
+// Core().Write, as one message, unchecked: the bytes must end with the
+// blank line of their last event, or they run into whatever is sent next.
 func (s *Stream) Core() *core.Stream { return s.cs }
 
 // NoContent answers the request with 204 No Content, which tells a browser's

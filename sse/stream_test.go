@@ -73,7 +73,7 @@ func TestStreamLive(t *testing.T) {
 				}
 				select {
 				case <-proceed:
-				case <-s.Done():
+				case <-s.Context().Done():
 					handlerErr <- fmt.Errorf("stream ended before event 2: %w", s.Err())
 					return
 				}
@@ -146,11 +146,11 @@ func TestStreamWire(t *testing.T) {
 				return fmt.Errorf("SendJSON of a bad type: %v, want ErrInvalidField", err)
 			}
 			for _, step := range []func() error{
-				func() error { return s.SendData("hi") },
-				func() error { return s.SendData("") },
+				func() error { return s.Send(&sse.Event{Data: "hi"}) },
+				func() error { return s.Send(&sse.Event{Data: ""}) },
 				func() error { return s.Comment("a\nb") },
 				func() error { return s.Comment("") },
-				func() error { return s.WriteEncoded(pre) },
+				func() error { _, err := s.Core().Write(pre); return err },
 				func() error { return sse.SendJSON(s, &sse.Event{ID: "j", Type: "json"}, "value") },
 				func() error { return sse.SendJSON(s, nil, 7) },
 				func() error { return s.Send(&sse.Event{Comment: "control", Retry: time.Second}) },
@@ -166,14 +166,14 @@ func TestStreamWire(t *testing.T) {
 			if !errors.Is(s.Err(), core.ErrClosed) {
 				return fmt.Errorf("Err after Close = %v, want core.ErrClosed", s.Err())
 			}
-			if err := s.SendData("late"); !errors.Is(err, core.ErrClosed) {
-				return fmt.Errorf("SendData after Close = %v, want core.ErrClosed", err)
+			if err := s.Send(&sse.Event{Data: "late"}); !errors.Is(err, core.ErrClosed) {
+				return fmt.Errorf("Send after Close = %v, want core.ErrClosed", err)
 			}
 			if s.Core() == nil || s.Context().Err() == nil {
 				return errors.New("Core or Context wrong after Close")
 			}
 			select {
-			case <-s.Done():
+			case <-s.Context().Done():
 			default:
 				return errors.New("Done not closed after Close")
 			}
@@ -207,7 +207,7 @@ func TestStreamWire(t *testing.T) {
 func TestStreamConcurrentSend(t *testing.T) {
 	const senders, each = 4, 50
 	srv, client := livetest.Serve(t, false, func(w http.ResponseWriter, r *http.Request) {
-		s, err := openStream(w, r, &sse.Options{Flush: core.Coalesce(512, time.Millisecond)})
+		s, err := openStream(w, r, &sse.Options{Flush: core.FlushPolicy{MaxBytes: 512, MaxDelay: time.Millisecond}})
 		if err != nil {
 			return
 		}
@@ -253,7 +253,7 @@ func TestStreamHeartbeat(t *testing.T) {
 					return
 				}
 				defer s.Close()
-				<-s.Done() // until the client leaves
+				<-s.Context().Done() // until the client leaves
 			})
 			resp, cancel := get(t, client, srv.URL, nil)
 			br := bufio.NewReader(resp.Body)
@@ -289,11 +289,11 @@ func TestStreamShutdownFarewell(t *testing.T) {
 					return
 				}
 				defer s.Close()
-				if err := s.SendData("hello"); err != nil {
+				if err := s.Send(&sse.Event{Data: "hello"}); err != nil {
 					ended <- err
 					return
 				}
-				<-s.Done()
+				<-s.Context().Done()
 				ended <- s.Err()
 			})
 			resp, _ := get(t, client, srv.URL, nil)
@@ -345,7 +345,7 @@ func TestStreamLifetimeFarewell(t *testing.T) {
 			return
 		}
 		defer s.Close()
-		<-s.Done()
+		<-s.Context().Done()
 		ended <- s.Err()
 	})
 	resp, _ := get(t, client, srv.URL, nil)
@@ -374,7 +374,7 @@ func TestStreamRefused(t *testing.T) {
 		defer s.Close()
 		select {
 		case <-release:
-		case <-s.Done():
+		case <-s.Context().Done():
 		}
 	})
 	defer close(release)
@@ -414,9 +414,14 @@ func TestNoContent(t *testing.T) {
 	}
 }
 
-func TestLastEventIDFromRequestLive(t *testing.T) {
+func TestLastEventIDLive(t *testing.T) {
 	srv, client := livetest.Serve(t, false, func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "%q", sse.LastEventIDFromRequest(r))
+		id, err := sse.LastEventID(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		fmt.Fprintf(w, "%q", id)
 	})
 	long := strings.Repeat("x", 10<<10)
 	tests := []struct {
@@ -438,6 +443,9 @@ func TestLastEventIDFromRequestLive(t *testing.T) {
 		{"invalid UTF-8 in query", "", "lastEventId=%FF", ""},
 		{"invalid UTF-8 header", "\xff\xfe", "", ""},
 		{"escaped query", "", "lastEventId=" + url.QueryEscape("a b&c"), "a b&c"},
+		{"malformed query", "", "lastEventId=%zz", "400"},
+		{"semicolon in query", "", "a=1;b=2&lastEventId=7", "400"},
+		{"malformed query under a usable header", "42", "lastEventId=%zz", "42"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -449,6 +457,12 @@ func TestLastEventIDFromRequestLive(t *testing.T) {
 			body, err := io.ReadAll(resp.Body)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tt.want == "400" {
+				if resp.StatusCode != http.StatusBadRequest {
+					t.Errorf("status %d (body %s), want 400", resp.StatusCode, body)
+				}
+				return
 			}
 			if want := fmt.Sprintf("%q", tt.want); string(body) != want {
 				t.Errorf("got %s, want %s", body, want)

@@ -6,8 +6,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/streamkit/streamkit/adapter"
 	"github.com/streamkit/streamkit/core"
-	"github.com/streamkit/streamkit/internal/adapterkit"
 )
 
 // errHandlerDone is returned by a Conn's methods once [Middleware] has seen
@@ -17,7 +17,7 @@ var errHandlerDone = errors.New("streamecho: the handler has returned; the respo
 // errCommitted refuses a Conn on a response that was already sent.
 var errCommitted = errors.New("streamecho: the response is already committed; a stream needs one of its own")
 
-// Conn binds the echo request c to a [core.Conn], for [core.New] or an
+// NewConn binds the echo request c to a [core.Conn], for [core.New] or an
 // encoder's NewStream. The helpers ([SSE], [NDJSON], [Chunked]) call it for
 // you; call it yourself to build a stream of your own.
 //
@@ -47,7 +47,7 @@ var errCommitted = errors.New("streamecho: the response is already committed; a 
 // handler returns: under [Middleware], any write after that fails, so a
 // stream left open (after a panic, or a missing Close) cannot write into a
 // response echo has finished.
-func Conn(c echo.Context) (core.Conn, error) {
+func NewConn(c echo.Context) (core.Conn, error) {
 	cn, err := newConn(c)
 	if err != nil {
 		return nil, err
@@ -60,7 +60,7 @@ func Conn(c echo.Context) (core.Conn, error) {
 // that closes when the handler returns; conn adds echo's commit and the
 // flush path.
 type conn struct {
-	adapterkit.GatedConn
+	adapter.GatedConn
 	res *echo.Response
 
 	begun bool // a body write has gone through res; guarded by the gate
@@ -79,7 +79,7 @@ func newConn(c echo.Context) (*conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("streamecho: cannot stream: %w", err)
 	}
-	cn := &conn{GatedConn: adapterkit.GatedConn{HTTPConn: hc, Closed: errHandlerDone}, res: res}
+	cn := &conn{GatedConn: adapter.GatedConn{HTTPConn: hc, Closed: errHandlerDone}, res: res}
 	st.Add(&cn.Gate)
 	return cn, nil
 }

@@ -41,7 +41,7 @@ func TestConformance(t *testing.T) {
 					su.writeTimeout = cfg.WriteTimeout
 					last = start(t, su, func(e *echo.Echo) {
 						e.Any("/*", func(c echo.Context) error {
-							cn, err := streamecho.Conn(c)
+							cn, err := streamecho.NewConn(c)
 							if err != nil {
 								t.Errorf("Conn: %v", err)
 								return err

@@ -2,8 +2,8 @@
 // echo (v4) handlers, on streamkit's core engine: flushes that report a dead
 // client and never panic, disconnects noticed at once, write deadlines that
 // survive the server's WriteTimeout, a registry that counts, caps and
-// gracefully shuts down streams, and panics that end a stream cleanly
-// instead of corrupting it.
+// gracefully shuts down streams, and streams that stop writing when the
+// handler returns or panics.
 //
 // # Use
 //
@@ -14,12 +14,16 @@
 //	e := echo.New()
 //	streams := e.Group("", streamecho.Middleware(&streamecho.Config{Registry: reg}))
 //	streams.GET("/events", func(c echo.Context) error {
+//		last, err := sse.LastEventID(c.Request())
+//		if err != nil {
+//			return echo.NewHTTPError(http.StatusBadRequest, err.Error())
+//		}
 //		s, err := streamecho.SSE(c, nil)
 //		if err != nil {
 //			return err // already answered (500, 503), or the client left
 //		}
 //		defer s.Close()
-//		for ev := range updates(s.Context(), streamecho.LastEventID(c)) {
+//		for ev := range updates(s.Context(), last) {
 //			if err := s.Send(&ev); err != nil {
 //				return nil // the client left
 //			}
@@ -29,16 +33,15 @@
 //	streams.GET("/topics/:topic", streamecho.HubTopic(h, "topic", nil))
 //
 // [SSE], [NDJSON] and [Chunked] hand a ready stream to the handler;
-// [SSESeq], [NDJSONSeq] and [NDJSONChan] build whole handlers from an
-// iterator or a channel; [HubTopic] serves a hub topic; [Upload] reads a
-// request body as it arrives, in constant memory. [Conn] is the binding
+// [HubTopic] serves a hub topic; [Upload] reads a request body as it
+// arrives, in constant memory. [NewConn] is the binding
 // underneath the streams, for [core.New] or any encoder. When a stream
 // helper returns an error, it has answered the client (500 with the
 // reason, 503 from the registry) and the handler should return the error:
 // echo's error handler leaves an answered response alone, and logging
 // middleware sees it. [Upload] answers nothing: it returns an
-// *echo.HTTPError (413 or 400) for echo to answer, as [UploadError] does
-// for errors met while reading. The handler must not return before it is
+// *echo.HTTPError (413 or 400) for echo to answer; errors met while
+// reading map to a status with upload.Status. The handler must not return before it is
 // done with its stream, and should Close it; under the middleware, a
 // stream left open is closed, and stops writing, when the handler returns.
 //
@@ -89,15 +92,18 @@
 // Timeout runs the handler behind http.TimeoutHandler, whose writer
 // buffers the whole response and cannot flush: the helpers then answer 500
 // with the reason (in plain text if the handler returns nil, through echo's
-// error handler if it returns the error) and [Conn] returns an error
+// error handler if it returns the error) and [NewConn] returns an error
 // matching errors.ErrUnsupported, before anything is written, instead of
 // the panic of Response.Flush. ContextTimeout cancels the request context
 // at its deadline, which ends the stream.
 //
-// Under [Middleware], a panic before the response was committed becomes a
-// 500 with a plain-text body; after the stream started, the stream just
-// ends cleanly (the status cannot change any more). Both are logged with
-// the stack, and the middleware returns nil.
+// Under [Middleware], a panic of a handler stops the streams it left open
+// from writing and goes on unchanged, to echo's Recover middleware or your
+// own. With Config.Recover the middleware recovers it instead: a 500 with
+// a plain-text body before the response was committed; after the stream
+// started, the stream just ends cleanly (the status cannot change any
+// more); either way logged with the stack, and the middleware returns
+// nil.
 //
 // # Protocols and proxies
 //

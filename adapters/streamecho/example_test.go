@@ -2,12 +2,11 @@ package streamecho_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/streamkit/streamkit/hub"
 	"github.com/streamkit/streamkit/ndjson"
 	"github.com/streamkit/streamkit/sse"
+	"github.com/streamkit/streamkit/upload"
 )
 
 // serve runs one GET request through echo and returns the recorded
@@ -46,7 +46,7 @@ func ExampleMiddleware() {
 			return err // already answered
 		}
 		defer s.Close()
-		return s.SendData("hello")
+		return s.Send(&sse.Event{Data: "hello"})
 	})
 
 	rec := serve(e, "/events/hello")
@@ -121,11 +121,11 @@ func ExampleNDJSON() {
 
 // Conn hands echo's response to the core engine, for a stream of your own
 // format.
-func ExampleConn() {
+func ExampleNewConn() {
 	e := echo.New()
 	e.Use(streamecho.Middleware(nil))
 	e.GET("/log", func(c echo.Context) error {
-		cn, err := streamecho.Conn(c)
+		cn, err := streamecho.NewConn(c)
 		if err != nil { // this writer cannot flush: answer normally
 			return echo.NewHTTPError(http.StatusInternalServerError, "streaming unsupported")
 		}
@@ -146,102 +146,56 @@ func ExampleConn() {
 	// line 2
 }
 
-func ExampleLastEventID() {
+// Resuming: sse.LastEventID reads the header, then the lastEventId query
+// parameter; a malformed query is a 400.
+func ExampleSSE_resume() {
 	e := echo.New()
+	e.Use(streamecho.Middleware(nil))
 	e.GET("/events", func(c echo.Context) error {
-		fmt.Printf("%q\n", streamecho.LastEventID(c))
-		return nil
-	})
-	serve(e, "/events", "Last-Event-ID", "42")
-	serve(e, "/events?lastEventId=7")
-	serve(e, "/events")
-	// Output:
-	// "42"
-	// "7"
-	// ""
-}
-
-// SSESeq streams what an iterator yields; the function checks the request
-// first and may refuse it with an error for echo to answer.
-func ExampleSSESeq() {
-	type tick struct {
-		N int `json:"n"`
-	}
-	e := echo.New()
-	e.Use(streamecho.Middleware(nil))
-	e.GET("/ticks", streamecho.SSESeq(func(c echo.Context) (iter.Seq[tick], error) {
-		n := 2
-		if q := c.QueryParam("count"); q != "" {
-			var err error
-			if n, err = strconv.Atoi(q); err != nil || n < 0 {
-				return nil, echo.NewHTTPError(http.StatusBadRequest, "count must be a natural number")
-			}
+		last, err := sse.LastEventID(c.Request())
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, err.Error())
 		}
-		ctx := c.Request().Context()
-		return func(yield func(tick) bool) {
-			for i := 1; i <= n && ctx.Err() == nil; i++ {
-				if !yield(tick{N: i}) {
-					return
-				}
-			}
-		}, nil
-	}, nil))
-
-	fmt.Print(serve(e, "/ticks").Body.String())
-	bad := serve(e, "/ticks?count=x")
-	fmt.Print(bad.Code, " ", bad.Body.String())
+		s, err := streamecho.SSE(c, nil)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		return s.Send(&sse.Event{ID: "43", Data: "after " + last})
+	})
+	fmt.Print(serve(e, "/events", "Last-Event-ID", "42").Body.String())
+	fmt.Print(serve(e, "/events?lastEventId=7").Body.String())
+	bad := serve(e, "/events?lastEventId=%zz")
+	fmt.Println(bad.Code)
 	// Output:
-	// data: {"n":1}
+	// id: 43
+	// data: after 42
 	//
-	// data: {"n":2}
+	// id: 43
+	// data: after 7
 	//
-	// 400 {"message":"count must be a natural number"}
+	// 400
 }
 
-func ExampleNDJSONSeq() {
+// An iterator streamed as NDJSON records, with the end record of the
+// envelope mode.
+func ExampleNDJSON_seq() {
 	e := echo.New()
 	e.Use(streamecho.Middleware(nil))
-	e.GET("/users", streamecho.NDJSONSeq(func(c echo.Context) (iter.Seq[string], error) {
-		return func(yield func(string) bool) {
-			for _, name := range []string{"ada", "grace"} {
-				if !yield(name) {
-					return
-				}
-			}
-		}, nil
-	}, &ndjson.Options{Envelope: true}))
+	e.GET("/users", func(c echo.Context) error {
+		s, err := streamecho.NDJSON(c, &ndjson.Options{Envelope: true})
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		return ndjson.Seq(s, slices.Values([]string{"ada", "grace"}))
+	})
 
 	fmt.Print(serve(e, "/users").Body.String())
 	// Output:
 	// {"result":"ada"}
 	// {"result":"grace"}
 	// {"end":true}
-}
-
-func ExampleNDJSONChan() {
-	e := echo.New()
-	e.Use(streamecho.Middleware(nil))
-	e.GET("/jobs", streamecho.NDJSONChan(func(c echo.Context) (<-chan int, error) {
-		ch := make(chan int)
-		ctx := c.Request().Context()
-		go func() {
-			defer close(ch)
-			for i := 1; i <= 3; i++ {
-				select {
-				case ch <- i * i:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}()
-		return ch, nil
-	}, nil))
-
-	fmt.Print(serve(e, "/jobs").Body.String())
-	// Output:
-	// 1
-	// 4
-	// 9
 }
 
 // HubTopic serves a hub topic: the history after the client's
@@ -300,13 +254,13 @@ func ExampleChunked() {
 func ExampleUpload() {
 	e := echo.New()
 	e.POST("/upload", func(c echo.Context) error {
-		u, err := streamecho.Upload(c, &chunked.UploadOptions{MaxBytes: 16})
+		u, err := streamecho.Upload(c, &upload.Options{MaxBytes: 16})
 		if err != nil {
 			return err // an *echo.HTTPError: 413 or 400 with the reason
 		}
 		n, err := io.Copy(io.Discard, u)
 		if err != nil {
-			return streamecho.UploadError(err)
+			return echo.NewHTTPError(upload.Status(err), err.Error()).SetInternal(err)
 		}
 		return c.String(http.StatusOK, fmt.Sprintf("got %d bytes", n))
 	})
@@ -318,12 +272,5 @@ func ExampleUpload() {
 	}
 	// Output:
 	// 200 got 5 bytes
-	// 413 {"message":"chunked: upload too large: Content-Length 26 is over the limit of 16 bytes"}
-}
-
-func ExampleUploadError() {
-	err := streamecho.UploadError(chunked.ErrTooLarge)
-	var he *echo.HTTPError
-	fmt.Println(errors.As(err, &he), he.Code, errors.Is(err, chunked.ErrTooLarge))
-	// Output: true 413 true
+	// 413 {"message":"upload: too large: Content-Length 26 is over the limit of 16 bytes"}
 }

@@ -3,16 +3,16 @@ package streamecho
 import (
 	"errors"
 	"io"
-	"iter"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/streamkit/streamkit/adapter"
 	"github.com/streamkit/streamkit/chunked"
 	"github.com/streamkit/streamkit/hub"
-	"github.com/streamkit/streamkit/internal/adapterkit"
 	"github.com/streamkit/streamkit/ndjson"
 	"github.com/streamkit/streamkit/sse"
+	"github.com/streamkit/streamkit/upload"
 )
 
 // start binds c. When the response writer cannot stream, it answers 500
@@ -89,88 +89,31 @@ func NDJSON(c echo.Context, opts *ndjson.Options) (*ndjson.Stream, error) {
 	return stateOf(c).NDJSON(cn, opts)
 }
 
-// LastEventID returns the ID the client wants to resume after: the
-// Last-Event-ID header, else the lastEventId query parameter, else "".
-// Values no server could have sent are ignored; see sse.LastEventID. It
-// only reads the request, and may be called from any goroutine while the
-// handler runs.
-func LastEventID(c echo.Context) string { return sse.LastEventIDFromRequest(c.Request()) }
-
-// SSESeq returns a handler that streams the values of the sequence fn
-// returns as Server-Sent Events, then closes the stream. The handler is
-// safe for concurrent use; it calls fn once per request, on the request's
-// goroutine, and ranges over the sequence there.
-//
-// fn runs first, before anything is sent, so it can check the request. To
-// refuse it, return an error, which the handler returns unchanged so that
-// echo's error handler answers it (echo.NewHTTPError(http.StatusBadRequest,
-// "...") keeps its status), or answer it (c.NoContent(http.StatusNoContent)
-// stops a browser's EventSource) and return a nil sequence. The sequence
-// should stop when c.Request().Context() is done; the handler stops asking
-// for values as soon as the client leaves.
-//
-// A value of type sse.Event or *sse.Event is sent as that event; any other
-// value is sent as an event whose data is its JSON (sse.SendJSON). An event
-// SSE cannot carry (sse.ErrInvalidField) ends the stream, and the handler
-// returns that error, as it does any error that ends a stream of the
-// handler constructors other than the client leaving, a shutdown or a
-// lifetime: the response is committed, so echo's error handler leaves it
-// alone, and logging middleware sees the error.
-func SSESeq[T any](fn func(c echo.Context) (iter.Seq[T], error), opts *sse.Options) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		return adapterkit.SSESeq(func() (iter.Seq[T], error) { return fn(c) },
-			func() (*sse.Stream, error) { return SSE(c, opts) }).Err
-	}
-}
-
-// NDJSONSeq returns a handler that streams the values of the sequence fn
-// returns as JSON records (ndjson.Seq), then closes the stream; in envelope
-// mode the end record tells the client the stream is complete. fn is
-// called first and may refuse the request, as for [SSESeq].
-func NDJSONSeq[T any](fn func(c echo.Context) (iter.Seq[T], error), opts *ndjson.Options) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		return adapterkit.NDJSONSeq(func() (iter.Seq[T], error) { return fn(c) },
-			func() (*ndjson.Stream, error) { return NDJSON(c, opts) }).Err
-	}
-}
-
-// NDJSONChan returns a handler that streams the values received from the
-// channel fn returns as JSON records (ndjson.Chan) until it is closed or
-// the client leaves, then closes the stream. fn runs on the request's
-// goroutine and usually starts the producer goroutine, which owns and
-// closes the channel. The producer should stop when
-// c.Request().Context() is done: nothing reads the channel after that. fn
-// is called first and may refuse the request, as for [SSESeq].
-func NDJSONChan[T any](fn func(c echo.Context) (<-chan T, error), opts *ndjson.Options) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		return adapterkit.NDJSONChan(func() (<-chan T, error) { return fn(c) },
-			func() (*ndjson.Stream, error) { return NDJSON(c, opts) }).Err
-	}
-}
-
 // HubTopic returns a handler that serves the topic named by the route
 // parameter topicParam as Server-Sent Events, with hub.Hub.Subscribe and
-// hub.Hub.ServeSSE: the
-// history after the client's Last-Event-ID (see [LastEventID]) or a resync
-// signal, then live events, until the client leaves or the stream is shut
-// down. A topic name the hub does not accept (hub.ValidTopic) gets 400 and
-// a plain-text reason before anything is streamed, and a hub that cannot
-// serve the topic (closed, or its backend down) gets 503. The subscription
-// is made before the headers go out, so nothing published once the client
-// sees the stream open is missed. The handler is safe for
-// concurrent use; each request does its work on its own goroutine (the
-// hub runs none per subscriber).
+// hub.Hub.ServeSSE: the history after the client's Last-Event-ID (read
+// with sse.LastEventID) or a resync signal, then live events, until the
+// client leaves or the stream is shut down. A topic name the hub does not
+// accept (hub.ValidTopic) or a malformed query gets 400 and a plain-text
+// reason before anything is streamed, and a hub that cannot serve the
+// topic (closed, or its backend down) gets 503. The subscription is made
+// before the headers go out, so nothing published once the client sees
+// the stream open is missed. The handler returns the error that ended the
+// stream, other than the client leaving, a shutdown or a lifetime: the
+// response is committed, so echo's error handler leaves it alone, and
+// logging middleware sees it. The handler is safe for concurrent use;
+// each request does its work on its own goroutine (the hub runs none per
+// subscriber).
 //
 //	e.GET("/sse/topics/:topic", streamecho.HubTopic(h, "topic", nil))
 func HubTopic(h *hub.Hub, topicParam string, opts *sse.Options) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		out := adapterkit.ServeTopic(c.Request().Context(), h, c.Param(topicParam), LastEventID(c),
+		out := adapter.ServeTopic(c.Request().Context(), h, c.Param(topicParam), c.Request(),
 			func() (*sse.Stream, error) { return SSE(c, opts) })
 		switch out.Stage {
-		case adapterkit.BadTopic:
-			plainError(c, http.StatusBadRequest,
-				"streamecho: invalid topic name: use 1 to 64 ASCII letters, digits, '.', '_' or '-'")
-		case adapterkit.Unavailable:
+		case adapter.BadRequest:
+			plainError(c, http.StatusBadRequest, out.Err.Error())
+		case adapter.Unavailable:
 			plainError(c, http.StatusServiceUnavailable, "streamecho: the topic cannot be served now")
 		}
 		return out.Err
@@ -194,35 +137,26 @@ func Chunked(c echo.Context, opts *chunked.Options) (*chunked.Stream, error) {
 }
 
 // Upload starts reading the request body of c as it arrives, in constant
-// memory, with chunked.ReadRequest (call it from the handler's goroutine,
-// which must read the Upload before it returns): the raw body, or the file part of a
-// multipart/form-data body. When the body is refused before reading (a
+// memory, with upload.Read (call it from the handler's goroutine, which
+// must read the Body before it returns): the raw body, or the file part of
+// a multipart/form-data body. When the body is refused before reading (a
 // Content-Length over opts.MaxBytes, a multipart body without a file part
 // or one that cannot be parsed), Upload writes nothing and returns an
-// *echo.HTTPError with chunked.StatusOf's status (413 or 400) and the
-// reason, wrapping the chunked error: the handler returns it and echo's
-// error handler answers it (which also works under echo's Timeout
-// middleware).
+// *echo.HTTPError with upload.Status's status (413 or 400) and the reason,
+// wrapping the upload error: the handler returns it and echo's error
+// handler answers it (which also works under echo's Timeout middleware).
 //
-// Errors met later, while reading the returned Upload, are for the handler
-// to answer the same way: [UploadError] turns one into that
-// *echo.HTTPError. Read the body to its end before streaming a response:
-// until then net/http does not notice a client that leaves.
-func Upload(c echo.Context, opts *chunked.UploadOptions) (*chunked.Upload, error) {
-	u, err := chunked.ReadRequest(c.Request(), opts)
+// Errors met later, while reading the returned Body, are for the handler
+// to answer the same way:
+//
+//	return echo.NewHTTPError(upload.Status(err), err.Error()).SetInternal(err)
+//
+// Read the body to its end before streaming a response: until then
+// net/http does not notice a client that leaves.
+func Upload(c echo.Context, opts *upload.Options) (*upload.Body, error) {
+	b, err := upload.Read(c.Request(), opts)
 	if err != nil {
-		return nil, UploadError(err)
+		return nil, echo.NewHTTPError(upload.Status(err), err.Error()).SetInternal(err)
 	}
-	return u, nil
-}
-
-// UploadError returns err, an error of reading an upload, as an
-// *echo.HTTPError with the status chunked.StatusOf gives it (413, 400, or
-// 500) and err's text as the message; nil for nil. errors.Is still matches
-// err's sentinels (chunked.ErrTooLarge and the others) through it.
-func UploadError(err error) error {
-	if err == nil {
-		return nil
-	}
-	return echo.NewHTTPError(chunked.StatusOf(err), err.Error()).SetInternal(err)
+	return b, nil
 }

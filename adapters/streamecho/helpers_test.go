@@ -47,39 +47,59 @@ func countParam(c echo.Context) (int, error) {
 	return n, nil
 }
 
-func TestSSESeq(t *testing.T) {
+func TestSSE(t *testing.T) {
 	t.Parallel()
 	srv := start(t, setup{tr: http1}, func(e *echo.Echo) {
-		e.GET("/json", streamecho.SSESeq(func(c echo.Context) (iter.Seq[tick], error) {
+		e.GET("/json", func(c echo.Context) error {
 			n, err := countParam(c)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			return ticks(c.Request().Context(), n), nil
-		}, nil))
-		e.GET("/events", streamecho.SSESeq(func(c echo.Context) (iter.Seq[sse.Event], error) {
-			after, _ := strconv.Atoi(streamecho.LastEventID(c))
+			s, err := streamecho.SSE(c, nil)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			for v := range ticks(s.Context(), n) {
+				if sse.SendJSON(s, nil, v) != nil {
+					return nil
+				}
+			}
+			return nil
+		})
+		e.GET("/events", func(c echo.Context) error {
+			last, err := sse.LastEventID(c.Request())
+			if err != nil {
+				return echo.NewHTTPError(http.StatusBadRequest, err.Error())
+			}
+			after, _ := strconv.Atoi(last)
 			if after >= 3 {
-				return nil, c.NoContent(http.StatusNoContent) // nothing more, ever
+				return c.NoContent(http.StatusNoContent) // nothing more, ever
 			}
-			return func(yield func(sse.Event) bool) {
-				for i := after + 1; i <= 3; i++ {
-					if !yield(sse.Event{ID: strconv.Itoa(i), Type: "tick", Data: fmt.Sprint(i)}) {
-						return
-					}
+			s, err := streamecho.SSE(c, nil)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			for i := after + 1; i <= 3; i++ {
+				if s.Send(&sse.Event{ID: strconv.Itoa(i), Type: "tick", Data: fmt.Sprint(i)}) != nil {
+					return nil
 				}
-			}, nil
-		}, nil))
-		e.GET("/bad-event", streamecho.SSESeq(func(c echo.Context) (iter.Seq[*sse.Event], error) {
-			return func(yield func(*sse.Event) bool) {
-				if yield(&sse.Event{Data: "ok"}) {
-					yield(&sse.Event{Type: "line\nbreak"})
-				}
-			}, nil
-		}, nil))
-		e.GET("/fails", streamecho.SSESeq(func(c echo.Context) (iter.Seq[int], error) {
-			return nil, errors.New("backend down")
-		}, nil))
+			}
+			return nil
+		})
+		e.GET("/bad-event", func(c echo.Context) error {
+			s, err := streamecho.SSE(c, nil)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			s.Send(&sse.Event{Data: "ok"})
+			if err := s.Send(&sse.Event{Type: "line\nbreak"}); !errors.Is(err, sse.ErrInvalidField) {
+				t.Errorf("Send of a bad event type = %v, want sse.ErrInvalidField", err)
+			}
+			return nil
+		})
 	})
 
 	cases := []struct {
@@ -96,8 +116,8 @@ func TestSSESeq(t *testing.T) {
 		{"Resume", "/events", []string{"Last-Event-ID", "1"}, 200, "tick/2/2 tick/3/3"},
 		{"ResumeQuery", "/events?lastEventId=2", nil, 200, "tick/3/3"},
 		{"AllSeen", "/events", []string{"Last-Event-ID", "3"}, 204, ""},
-		{"InvalidEventEnds", "/bad-event", nil, 200, "message//ok"},
-		{"FnError", "/fails", nil, 500, `{"message":"Internal Server Error"}`},
+		{"MalformedQuery", "/events?lastEventId=%zz", nil, 400, `{"message":"sse: cannot read lastEventId from a malformed query: invalid URL escape \"%zz\""}`},
+		{"InvalidEventSkipped", "/bad-event", nil, 200, "message//ok"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -134,36 +154,47 @@ func TestSSESeq(t *testing.T) {
 func TestNDJSON(t *testing.T) {
 	t.Parallel()
 	srv := start(t, setup{tr: h2c}, func(e *echo.Echo) {
-		e.GET("/seq", streamecho.NDJSONSeq(func(c echo.Context) (iter.Seq[tick], error) {
+		e.GET("/seq", func(c echo.Context) error {
 			n, err := countParam(c)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			return ticks(c.Request().Context(), n), nil
-		}, nil))
-		e.GET("/envelope", streamecho.NDJSONSeq(func(c echo.Context) (iter.Seq[tick], error) {
-			return ticks(c.Request().Context(), 2), nil
-		}, &ndjson.Options{Envelope: true}))
-		e.GET("/chan", streamecho.NDJSONChan(func(c echo.Context) (<-chan tick, error) {
+			s, err := streamecho.NDJSON(c, nil)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			return ndjson.Seq(s, ticks(s.Context(), n))
+		})
+		e.GET("/envelope", func(c echo.Context) error {
+			s, err := streamecho.NDJSON(c, &ndjson.Options{Envelope: true})
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			return ndjson.Seq(s, ticks(s.Context(), 2))
+		})
+		e.GET("/chan", func(c echo.Context) error {
+			s, err := streamecho.NDJSON(c, nil)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
 			ch := make(chan tick)
-			ctx := c.Request().Context()
 			go func() {
 				defer close(ch)
-				for v := range ticks(ctx, 3) {
+				for v := range ticks(s.Context(), 3) {
 					select {
 					case ch <- v:
-					case <-ctx.Done():
+					case <-s.Context().Done():
 						return
 					}
 				}
 			}()
-			return ch, nil
-		}, nil))
-		e.GET("/fails", streamecho.NDJSONChan(func(c echo.Context) (<-chan tick, error) {
-			return nil, echo.NewHTTPError(http.StatusServiceUnavailable, "later")
-		}, nil))
+			return ndjson.Chan(s, ch)
+		})
 		e.GET("/helper", func(c echo.Context) error {
-			s, err := streamecho.NDJSON(c, &ndjson.Options{Format: ndjson.JSONL})
+			s, err := streamecho.NDJSON(c, &ndjson.Options{Format: ndjson.JSONLines})
 			if err != nil {
 				return err
 			}
@@ -181,7 +212,6 @@ func TestNDJSON(t *testing.T) {
 		{"SeqRefused", "/seq?count=-1", 400, "application/json", "{\"message\":\"bad count\"}\n"},
 		{"Envelope", "/envelope", 200, "application/x-ndjson", "{\"result\":{\"n\":1}}\n{\"result\":{\"n\":2}}\n{\"end\":true}\n"},
 		{"Chan", "/chan", 200, "application/x-ndjson", "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n"},
-		{"FnError", "/fails", 503, "application/json", "{\"message\":\"later\"}\n"},
 		{"Helper", "/helper", 200, "application/jsonl", "{\"n\":7}\n"},
 	}
 	for _, tc := range cases {
@@ -220,6 +250,14 @@ func TestHubTopic(t *testing.T) {
 		resp := srv.get(t, "/topics/bad%20name")
 		body, _ := io.ReadAll(resp.Body)
 		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "invalid topic") {
+			t.Errorf("got %d %q, want 400 with a reason", resp.StatusCode, body)
+		}
+	})
+
+	t.Run("MalformedQuery", func(t *testing.T) {
+		resp := srv.get(t, "/topics/news?lastEventId=%zz")
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "malformed query") {
 			t.Errorf("got %d %q, want 400 with a reason", resp.StatusCode, body)
 		}
 	})

@@ -34,12 +34,12 @@ func TestStreamOutlivesHandler(t *testing.T) {
 				close(kept)
 				return err
 			}
-			s.SendData("one")
+			s.Send(&sse.Event{Data: "one"})
 			kept <- s
 			return nil
 		})
 		e.GET("/raw", func(c echo.Context) error {
-			cn, err := streamecho.Conn(c)
+			cn, err := streamecho.NewConn(c)
 			if err != nil {
 				t.Errorf("Conn: %v", err)
 				close(keptRaw)
@@ -66,8 +66,8 @@ func TestStreamOutlivesHandler(t *testing.T) {
 	}
 	if s := <-kept; s != nil {
 		time.Sleep(10 * time.Millisecond)
-		if err := s.SendData("late"); !errors.Is(err, core.ErrClosed) {
-			t.Errorf("SendData after the handler returned: %v, want ErrClosed", err)
+		if err := s.Send(&sse.Event{Data: "late"}); !errors.Is(err, core.ErrClosed) {
+			t.Errorf("Send after the handler returned: %v, want ErrClosed", err)
 		}
 	}
 
@@ -97,13 +97,13 @@ func TestHTTP10(t *testing.T) {
 				return err
 			}
 			defer s.Close()
-			s.SendData("one")
+			s.Send(&sse.Event{Data: "one"})
 			select {
 			case <-gotFirst:
 			case <-time.After(5 * time.Second):
 				t.Errorf("the HTTP/1.0 client did not get event 1 before event 2 was due")
 			}
-			return s.SendData("two")
+			return s.Send(&sse.Event{Data: "two"})
 		})
 	})
 	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
@@ -154,9 +154,9 @@ func TestDisconnectDetection(t *testing.T) {
 							return err
 						}
 						defer st.Close()
-						st.SendData("one")
+						st.Send(&sse.Event{Data: "one"})
 						select {
-						case <-st.Done():
+						case <-st.Context().Done():
 							took <- time.Since(<-closedAt)
 						case <-time.After(5 * time.Second):
 							took <- -1

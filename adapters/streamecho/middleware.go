@@ -6,12 +6,12 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/streamkit/streamkit/adapter"
 	"github.com/streamkit/streamkit/core"
-	"github.com/streamkit/streamkit/internal/adapterkit"
 )
 
 // Config configures [Middleware]. The zero value, and a nil *Config, mean
-// no registry and slog.Default() for logging. Middleware copies it, so
+// no registry, panics passed on, and slog.Default() for logging. Middleware copies it, so
 // changing a Config afterwards has no effect; the Registry it points to is
 // shared by every request and is safe for concurrent use.
 type Config struct {
@@ -22,10 +22,21 @@ type Config struct {
 	// down gracefully.
 	Registry *core.Registry
 
+	// Recover makes the middleware recover a panic of the handlers after
+	// it: logged with its stack to Logger, then answered with a plain-text
+	// 500 before the response was committed, or, once the stream has
+	// started, by ending the stream cleanly (on HTTP/1.1 with its final
+	// chunk); the middleware then returns nil, leaving nothing for echo's
+	// error handler. A panic with http.ErrAbortHandler is passed on even
+	// then. When false, the default, a panic goes on unchanged, for echo's
+	// Recover middleware or your own, once the middleware has stopped the
+	// streams the handler left open.
+	Recover bool
+
 	// Logger receives the panics the middleware recovers, with their
 	// stacks; nil means slog.Default() at the time of logging. Errors that
-	// end streams of the handler constructors are returned to echo
-	// instead, for its logging middleware.
+	// end a HubTopic stream are returned to echo instead, for its logging
+	// middleware.
 	Logger *slog.Logger
 }
 
@@ -34,8 +45,8 @@ const stateKey = "github.com/streamkit/streamkit/adapters/streamecho.state"
 
 // stateOf returns the state Middleware left for the helpers of c's
 // request, nil outside the middleware.
-func stateOf(c echo.Context) *adapterkit.State {
-	st, _ := c.Get(stateKey).(*adapterkit.State)
+func stateOf(c echo.Context) *adapter.State {
+	st, _ := c.Get(stateKey).(*adapter.State)
 	return st
 }
 
@@ -49,23 +60,17 @@ func stateOf(c echo.Context) *adapterkit.State {
 //
 // For each request it
 //
-//   - hands cfg.Registry to the helpers ([SSE], [NDJSON], [Chunked] and the
-//     handler constructors), which use it when their options name none;
+//   - hands cfg.Registry to the helpers ([SSE], [NDJSON], [Chunked] and
+//     [HubTopic]), which use it when their options name none;
 //   - remembers c.Response().Writer as it is now, so that a stream can set
 //     its write deadline, and lift the server's WriteTimeout, even under a
 //     wrapper installed later that hides it;
 //   - when the handler chain returns, closes the streams the helpers
 //     opened and stops every Conn from writing, so that nothing reaches a
 //     response echo has finished;
-//   - recovers a panic of the handlers after it. Before the response was
-//     committed, the client gets an ordinary 500 with a plain-text body;
-//     once the stream has started, the status is gone, so the stream just
-//     ends cleanly (on HTTP/1.1 with its final chunk) and nothing tries to
-//     send a second status line. Either way the panic and its stack are
-//     logged to cfg.Logger and the middleware returns nil: there is
-//     nothing left for echo's error handler to answer. A panic with
-//     http.ErrAbortHandler is passed on: it asks net/http to cut the
-//     connection.
+//   - after a panic of the handlers, stops every Conn from writing and
+//     passes the panic on unchanged, or, with cfg.Recover, recovers it
+//     (see [Config]).
 //
 // The middleware is safe for concurrent use by any number of requests.
 func Middleware(cfg *Config) echo.MiddlewareFunc {
@@ -75,19 +80,24 @@ func Middleware(cfg *Config) echo.MiddlewareFunc {
 	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) (err error) {
-			st := adapterkit.NewState("streamecho", conf.Registry, conf.Logger, c.Response().Writer)
+			st := adapter.NewState("streamecho", conf.Registry, conf.Logger, c.Response().Writer)
 			c.Set(stateKey, st)
-			defer st.Recover(func(p any) {
-				recovered(c, st, p)
-				err = nil
-			})
-			return next(c)
+			var onPanic func(any)
+			if conf.Recover {
+				onPanic = func(p any) {
+					recovered(c, st, p)
+					err = nil
+				}
+			}
+			st.Run(func() { err = next(c) }, onPanic)
+			return err
 		}
 	}
 }
 
-// recovered handles a panic of the handler chain, after st.End.
-func recovered(c echo.Context, st *adapterkit.State, p any) {
+// recovered handles a panic of the handler chain, after st.End, under
+// Config.Recover.
+func recovered(c echo.Context, st *adapter.State, p any) {
 	req := c.Request()
 	streaming := c.Response().Committed
 	st.LogPanic(p, req.Method, req.URL.Path, streaming)

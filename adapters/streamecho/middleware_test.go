@@ -28,7 +28,7 @@ func TestPanicMidStream(t *testing.T) {
 			t.Parallel()
 			logs := &syncBuffer{}
 			var recovered atomic.Bool
-			s.cfg = &streamecho.Config{Logger: slog.New(slog.NewTextHandler(logs, nil))}
+			s.cfg = &streamecho.Config{Recover: true, Logger: slog.New(slog.NewTextHandler(logs, nil))}
 			// echo's own Recover outside: it must find nothing to do.
 			s.outer = []echo.MiddlewareFunc{middleware.RecoverWithConfig(middleware.RecoverConfig{
 				LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
@@ -44,7 +44,7 @@ func TestPanicMidStream(t *testing.T) {
 						return err
 					}
 					defer st.Close()
-					st.SendData("one")
+					st.Send(&sse.Event{Data: "one"})
 					panic("boom")
 				})
 			})
@@ -79,7 +79,8 @@ func TestPanicBeforeStream(t *testing.T) {
 	t.Parallel()
 	logs := &syncBuffer{}
 	srv := start(t, setup{tr: http1, gzip: true, cfg: &streamecho.Config{
-		Logger: slog.New(slog.NewTextHandler(logs, nil)),
+		Recover: true,
+		Logger:  slog.New(slog.NewTextHandler(logs, nil)),
 	}}, func(e *echo.Echo) {
 		e.GET("/events", func(c echo.Context) error {
 			c.Response().Header().Set(echo.HeaderContentType, sse.ContentType)
@@ -105,6 +106,74 @@ func TestPanicBeforeStream(t *testing.T) {
 	}
 }
 
+// TestPanicPassesOn: without Config.Recover, a panic reaches the recovery
+// middleware outside unchanged, before and after the stream started, and
+// the stream the handler left open writes nothing more.
+func TestPanicPassesOn(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("boom")
+	for _, streaming := range []bool{false, true} {
+		for _, s := range []setup{{tr: http1}, {tr: h2c}} {
+			name := s.name() + "/BeforeStream"
+			if streaming {
+				name = s.name() + "/MidStream"
+			}
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				seen := make(chan any, 1)
+				s.outer = []echo.MiddlewareFunc{func(next echo.HandlerFunc) echo.HandlerFunc {
+					return func(c echo.Context) (err error) {
+						defer func() {
+							p := recover()
+							seen <- p
+							if p != nil && !c.Response().Committed {
+								err = c.String(http.StatusInternalServerError, "outer recovery")
+							}
+						}()
+						return next(c)
+					}
+				}}
+				var leaked *sse.Stream
+				srv := start(t, s, func(e *echo.Echo) {
+					e.GET("/events", func(c echo.Context) error {
+						if !streaming {
+							panic(boom)
+						}
+						st, err := streamecho.SSE(c, &sse.Options{Heartbeat: 5 * time.Millisecond})
+						if err != nil {
+							t.Errorf("SSE: %v", err)
+							return err
+						}
+						leaked = st // no Close: the middleware must stop it
+						st.Send(&sse.Event{Data: "one"})
+						panic(boom)
+					})
+				})
+				resp := srv.get(t, "/events")
+				body, _ := io.ReadAll(resp.Body)
+				if p := <-seen; p != boom { //nolint:errorlint // the very value
+					t.Errorf("outer recovery saw %v, want the handler's panic value", p)
+				}
+				if !streaming {
+					if resp.StatusCode != http.StatusInternalServerError || string(body) != "outer recovery" {
+						t.Errorf("got %d %q, want the outer recovery's 500", resp.StatusCode, body)
+					}
+					return
+				}
+				if resp.StatusCode != http.StatusOK || string(body) != "data: one\n\n" {
+					t.Errorf("got %d %q, want 200 and the one event", resp.StatusCode, body)
+				}
+				if leaked == nil {
+					t.Fatal("the handler opened no stream")
+				}
+				if err := leaked.Send(&sse.Event{Data: "late"}); err == nil {
+					t.Error("Send after the panic = nil, want an error: the stream must be stopped")
+				}
+			})
+		}
+	}
+}
+
 // TestErrorAfterStreamStarted: the stream commits echo's response before
 // its first flush, so an error the handler returns afterwards is dropped
 // by echo's error handler instead of answered with a second status line.
@@ -126,7 +195,7 @@ func TestErrorAfterStreamStarted(t *testing.T) {
 						got <- books{}
 						return err
 					}
-					st.SendData("one")
+					st.Send(&sse.Event{Data: "one"})
 					st.Close()
 					res := c.Response()
 					got <- books{committed: res.Committed, status: res.Status, size: res.Size}
@@ -175,7 +244,7 @@ func TestTimeoutMiddleware(t *testing.T) {
 			return nil // answered in plain text
 		})
 		g.GET("/conn", func(c echo.Context) error {
-			_, err := streamecho.Conn(c)
+			_, err := streamecho.NewConn(c)
 			connErr <- err
 			return c.String(http.StatusTeapot, "answered normally")
 		})
@@ -228,7 +297,7 @@ func TestRegistry(t *testing.T) {
 				return err
 			}
 			defer s.Close()
-			s.SendData("held")
+			s.Send(&sse.Event{Data: "held"})
 			<-release
 			return nil
 		})

@@ -15,6 +15,7 @@ import (
 
 	"github.com/streamkit/streamkit/adapters/streamgin"
 	"github.com/streamkit/streamkit/chunked"
+	"github.com/streamkit/streamkit/upload"
 )
 
 func TestChunked(t *testing.T) {
@@ -60,14 +61,14 @@ func TestUpload(t *testing.T) {
 	t.Parallel()
 	srv := start(t, setup{tr: http1}, func(r *gin.Engine) {
 		r.POST("/upload", func(c *gin.Context) {
-			u, err := streamgin.Upload(c, &chunked.UploadOptions{MaxBytes: 1 << 10})
+			u, err := streamgin.Upload(c, &upload.Options{MaxBytes: 1 << 10})
 			if err != nil {
 				return
 			}
 			h := sha256.New()
 			n, err := io.Copy(h, u)
 			if err != nil {
-				c.String(chunked.StatusOf(err), err.Error())
+				c.String(upload.Status(err), err.Error())
 				return
 			}
 			c.String(http.StatusOK, "%d %s %x", n, u.Filename, h.Sum(nil)[:4])
@@ -92,9 +93,9 @@ func TestUpload(t *testing.T) {
 	}{
 		{"Raw", strings.NewReader(small), 100, "application/octet-stream", 200, "100  " + sum},
 		{"Multipart", bytes.NewReader(form.Bytes()), int64(form.Len()), mw.FormDataContentType(), 200, "100 x.txt " + sum},
-		{"DeclaredTooLarge", strings.NewReader(strings.Repeat("x", 2000)), 2000, "application/octet-stream", 413, "chunked: upload too large"},
-		{"GrowsTooLarge", io.MultiReader(strings.NewReader(strings.Repeat("x", 2000))), -1, "application/octet-stream", 413, "chunked: upload too large"},
-		{"NoFile", strings.NewReader("--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nv\r\n--b--\r\n"), -1, "multipart/form-data; boundary=b", 400, "chunked: no file part"},
+		{"DeclaredTooLarge", strings.NewReader(strings.Repeat("x", 2000)), 2000, "application/octet-stream", 413, "upload: too large"},
+		{"GrowsTooLarge", io.MultiReader(strings.NewReader(strings.Repeat("x", 2000))), -1, "application/octet-stream", 413, "upload: too large"},
+		{"NoFile", strings.NewReader("--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nv\r\n--b--\r\n"), -1, "multipart/form-data; boundary=b", 400, "upload: no file part"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

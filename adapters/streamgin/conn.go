@@ -8,8 +8,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/streamkit/streamkit/adapter"
 	"github.com/streamkit/streamkit/core"
-	"github.com/streamkit/streamkit/internal/adapterkit"
 )
 
 // errHandlerDone is returned by a Conn's methods once [Middleware] has seen
@@ -19,7 +19,7 @@ var errHandlerDone = errors.New("streamgin: the handler has returned; the respon
 // errWritten refuses a Conn on a response that was already sent.
 var errWritten = errors.New("streamgin: the response has already been written; a stream needs one of its own")
 
-// Conn binds the gin request c to a [core.Conn], for [core.New] or an
+// NewConn binds the gin request c to a [core.Conn], for [core.New] or an
 // encoder's NewStream. The helpers ([SSE], [NDJSON], [Chunked]) call it for
 // you; call it yourself to build a stream of your own.
 //
@@ -43,16 +43,16 @@ var errWritten = errors.New("streamgin: the response has already been written; a
 // the server's WriteTimeout applies and ends long streams.
 //
 // When no layer of c.Writer can flush (under http.TimeoutHandler, say),
-// Conn returns an error matching errors.ErrUnsupported and has written
+// NewConn returns an error matching errors.ErrUnsupported and has written
 // nothing, so the handler can still answer normally. It also fails when
 // the response has already been written (c.Writer.Written()): a stream
 // needs a response of its own.
 //
-// Conn is called from the handler's goroutine. The Conn is valid until the
+// NewConn is called from the handler's goroutine. The Conn is valid until the
 // handler returns: under [Middleware], any write after that fails, so a
 // stream left open (after a panic, or a missing Close) cannot write into a
 // response gin has finished.
-func Conn(c *gin.Context) (core.Conn, error) {
+func NewConn(c *gin.Context) (core.Conn, error) {
 	cn, err := newConn(c)
 	if err != nil {
 		return nil, err
@@ -65,7 +65,7 @@ func Conn(c *gin.Context) (core.Conn, error) {
 // that closes when the handler returns; conn adds gin's status bookkeeping
 // and the flush path.
 type conn struct {
-	adapterkit.GatedConn
+	adapter.GatedConn
 	w gin.ResponseWriter
 }
 
@@ -86,7 +86,7 @@ func newConn(c *gin.Context) (*conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("streamgin: cannot stream: %w", err)
 	}
-	cn := &conn{GatedConn: adapterkit.GatedConn{HTTPConn: hc, Closed: errHandlerDone}, w: c.Writer}
+	cn := &conn{GatedConn: adapter.GatedConn{HTTPConn: hc, Closed: errHandlerDone}, w: c.Writer}
 	st.Add(&cn.Gate)
 	return cn, nil
 }

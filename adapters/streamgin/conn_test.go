@@ -41,7 +41,7 @@ func TestConformance(t *testing.T) {
 					su.writeTimeout = cfg.WriteTimeout
 					last = start(t, su, func(r *gin.Engine) {
 						r.Any("/*path", func(c *gin.Context) {
-							cn, err := streamgin.Conn(c)
+							cn, err := streamgin.NewConn(c)
 							if err != nil {
 								t.Errorf("Conn: %v", err)
 								return

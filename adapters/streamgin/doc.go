@@ -2,8 +2,8 @@
 // gin handlers, on streamkit's core engine: flushes that report a dead
 // client, disconnects noticed at once, write deadlines that survive the
 // server's WriteTimeout and compression middleware, a registry that counts,
-// caps and gracefully shuts down streams, and panics that end a stream
-// cleanly instead of corrupting it.
+// caps and gracefully shuts down streams, and streams that stop writing
+// when the handler returns or panics.
 //
 // # Use
 //
@@ -14,12 +14,17 @@
 //	r := gin.Default()
 //	streams := r.Group("/", streamgin.Middleware(&streamgin.Config{Registry: reg}))
 //	streams.GET("/events", func(c *gin.Context) {
+//		last, err := sse.LastEventID(c.Request)
+//		if err != nil {
+//			c.String(http.StatusBadRequest, err.Error())
+//			return
+//		}
 //		s, err := streamgin.SSE(c, nil)
 //		if err != nil {
 //			return // already answered (500, 503), or the client left
 //		}
 //		defer s.Close()
-//		for ev := range updates(s.Context(), streamgin.LastEventID(c)) {
+//		for ev := range updates(s.Context(), last) {
 //			if err := s.Send(&ev); err != nil {
 //				return // the client left
 //			}
@@ -28,16 +33,15 @@
 //	streams.GET("/topics/:topic", streamgin.HubTopic(h, "topic", nil))
 //
 // [SSE], [NDJSON] and [Chunked] hand a ready stream to the handler;
-// [SSESeq], [NDJSONSeq] and [NDJSONChan] build whole handlers from an
-// iterator or a channel; [HubTopic] serves a hub topic; [Upload] reads a
-// request body as it arrives, in constant memory. [Conn] is the binding
-// underneath the streams, for [core.New] or any encoder. When a helper
+// [HubTopic] serves a hub topic; [Upload] reads a request body as it
+// arrives, in constant memory. [NewConn] is the binding underneath the
+// streams, for [core.New] or any encoder. When a helper
 // returns an error, it has answered the client (500 with the reason, 503
 // from the registry, 413 or 400 for an upload) and the handler should just
 // return. The handler must not return before it is done with its stream,
 // and should Close it; under the middleware, a stream left open is closed,
-// and stops writing, when the handler returns. The handler constructors
-// record the errors that end their streams in c.Errors, for gin's Logger.
+// and stops writing, when the handler returns. [HubTopic] records the
+// errors that end its streams in c.Errors, for gin's Logger.
 //
 // # How gin is driven
 //
@@ -82,12 +86,15 @@
 //
 // # Panics and non-streaming writers
 //
-// Under [Middleware], a panic before anything was sent becomes a 500 with
-// a plain-text body; after the stream started, the stream just ends
-// cleanly (the status cannot change any more) and the remaining handlers
-// do not run. Both are logged with the stack. A writer that cannot flush
-// (the route sits under http.TimeoutHandler, say) gets a 500 with the
-// reason from the helpers, and [Conn] returns an error matching
+// Under [Middleware], a panic of a handler stops the streams it left open
+// from writing and goes on unchanged, to gin's Recovery or your own. With
+// Config.Recover the middleware recovers it instead: a 500 with a
+// plain-text body before anything was sent; after the stream started, the
+// stream just ends cleanly (the status cannot change any more) and the
+// remaining handlers do not run; either way logged with the stack. A
+// writer that cannot flush (the route sits under http.TimeoutHandler,
+// say) gets a 500 with the reason from the helpers, and [NewConn] returns
+// an error matching
 // errors.ErrUnsupported, before anything is written.
 //
 // # Protocols and proxies

@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"iter"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +19,7 @@ import (
 	"github.com/streamkit/streamkit/hub"
 	"github.com/streamkit/streamkit/ndjson"
 	"github.com/streamkit/streamkit/sse"
+	"github.com/streamkit/streamkit/upload"
 )
 
 // serve runs one GET request through the engine and returns the recorded
@@ -45,7 +46,7 @@ func ExampleMiddleware() {
 			return // already answered
 		}
 		defer s.Close()
-		s.SendData("hello")
+		s.Send(&sse.Event{Data: "hello"})
 	})
 
 	rec := serve(r, "/events/hello")
@@ -118,11 +119,11 @@ func ExampleNDJSON() {
 
 // Conn hands gin's response to the core engine, for a stream of your own
 // format.
-func ExampleConn() {
+func ExampleNewConn() {
 	r := gin.New()
 	r.Use(streamgin.Middleware(nil))
 	r.GET("/log", func(c *gin.Context) {
-		cn, err := streamgin.Conn(c)
+		cn, err := streamgin.NewConn(c)
 		if err != nil { // this writer cannot flush: answer normally
 			c.String(http.StatusInternalServerError, "streaming unsupported")
 			return
@@ -143,99 +144,57 @@ func ExampleConn() {
 	// line 2
 }
 
-func ExampleLastEventID() {
+// Resuming: sse.LastEventID reads the header, then the lastEventId query
+// parameter; a malformed query is a 400.
+func ExampleSSE_resume() {
 	r := gin.New()
+	r.Use(streamgin.Middleware(nil))
 	r.GET("/events", func(c *gin.Context) {
-		fmt.Printf("%q\n", streamgin.LastEventID(c))
-	})
-	serve(r, "/events", "Last-Event-ID", "42")
-	serve(r, "/events?lastEventId=7")
-	serve(r, "/events")
-	// Output:
-	// "42"
-	// "7"
-	// ""
-}
-
-// SSESeq streams what an iterator yields; the function checks the request
-// first and may refuse it.
-func ExampleSSESeq() {
-	type tick struct {
-		N int `json:"n"`
-	}
-	r := gin.New()
-	r.Use(streamgin.Middleware(nil))
-	r.GET("/ticks", streamgin.SSESeq(func(c *gin.Context) (iter.Seq[tick], error) {
-		n, err := strconv.Atoi(c.DefaultQuery("count", "2"))
-		if err != nil || n < 0 {
-			c.String(http.StatusBadRequest, "count must be a natural number")
-			return nil, nil
+		last, err := sse.LastEventID(c.Request)
+		if err != nil {
+			c.String(http.StatusBadRequest, err.Error())
+			return
 		}
-		ctx := c.Request.Context()
-		return func(yield func(tick) bool) {
-			for i := 1; i <= n && ctx.Err() == nil; i++ {
-				if !yield(tick{N: i}) {
-					return
-				}
-			}
-		}, nil
-	}, nil))
-
-	fmt.Print(serve(r, "/ticks").Body.String())
-	bad := serve(r, "/ticks?count=x")
-	fmt.Println(bad.Code, bad.Body.String())
+		s, err := streamgin.SSE(c, nil)
+		if err != nil {
+			return
+		}
+		defer s.Close()
+		s.Send(&sse.Event{ID: "43", Data: "after " + last})
+	})
+	fmt.Print(serve(r, "/events", "Last-Event-ID", "42").Body.String())
+	fmt.Print(serve(r, "/events?lastEventId=7").Body.String())
+	bad := serve(r, "/events?lastEventId=%zz")
+	fmt.Println(bad.Code)
 	// Output:
-	// data: {"n":1}
+	// id: 43
+	// data: after 42
 	//
-	// data: {"n":2}
+	// id: 43
+	// data: after 7
 	//
-	// 400 count must be a natural number
+	// 400
 }
 
-func ExampleNDJSONSeq() {
+// An iterator streamed as NDJSON records, with the end record of the
+// envelope mode.
+func ExampleNDJSON_seq() {
 	r := gin.New()
 	r.Use(streamgin.Middleware(nil))
-	r.GET("/users", streamgin.NDJSONSeq(func(c *gin.Context) (iter.Seq[string], error) {
-		return func(yield func(string) bool) {
-			for _, name := range []string{"ada", "grace"} {
-				if !yield(name) {
-					return
-				}
-			}
-		}, nil
-	}, &ndjson.Options{Envelope: true}))
+	r.GET("/users", func(c *gin.Context) {
+		s, err := streamgin.NDJSON(c, &ndjson.Options{Envelope: true})
+		if err != nil {
+			return
+		}
+		defer s.Close()
+		ndjson.Seq(s, slices.Values([]string{"ada", "grace"}))
+	})
 
 	fmt.Print(serve(r, "/users").Body.String())
 	// Output:
 	// {"result":"ada"}
 	// {"result":"grace"}
 	// {"end":true}
-}
-
-func ExampleNDJSONChan() {
-	r := gin.New()
-	r.Use(streamgin.Middleware(nil))
-	r.GET("/jobs", streamgin.NDJSONChan(func(c *gin.Context) (<-chan int, error) {
-		ch := make(chan int)
-		ctx := c.Request.Context()
-		go func() {
-			defer close(ch)
-			for i := 1; i <= 3; i++ {
-				select {
-				case ch <- i * i:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}()
-		return ch, nil
-	}, nil))
-
-	fmt.Print(serve(r, "/jobs").Body.String())
-	// Output:
-	// 1
-	// 4
-	// 9
 }
 
 // HubTopic serves a hub topic: the history after the client's
@@ -293,13 +252,13 @@ func ExampleChunked() {
 func ExampleUpload() {
 	r := gin.New()
 	r.POST("/upload", func(c *gin.Context) {
-		u, err := streamgin.Upload(c, &chunked.UploadOptions{MaxBytes: 16})
+		u, err := streamgin.Upload(c, &upload.Options{MaxBytes: 16})
 		if err != nil {
 			return // answered: 413 or 400 with the reason
 		}
 		n, err := io.Copy(io.Discard, u)
 		if err != nil {
-			c.String(chunked.StatusOf(err), err.Error())
+			c.String(upload.Status(err), err.Error())
 			return
 		}
 		c.String(http.StatusOK, "got %d bytes", n)
@@ -312,5 +271,5 @@ func ExampleUpload() {
 	}
 	// Output:
 	// 200 got 5 bytes
-	// 413 chunked: upload too large: Content-Length 26 is over the limit of 16 bytes
+	// 413 upload: too large: Content-Length 26 is over the limit of 16 bytes
 }

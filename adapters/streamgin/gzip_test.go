@@ -37,7 +37,7 @@ func TestGzip(t *testing.T) {
 					}
 					defer s.Close()
 					for i := range n {
-						if err := s.SendData(fmt.Sprint(i)); err != nil {
+						if err := s.Send(&sse.Event{Data: fmt.Sprint(i)}); err != nil {
 							t.Errorf("event %d, %v into the stream: %v", i, time.Duration(i)*100*time.Millisecond, err)
 							return
 						}
@@ -97,7 +97,7 @@ func TestGzipWithoutMiddleware(t *testing.T) {
 			}
 			defer s.Close()
 			for i := range 6 {
-				if s.SendData(fmt.Sprint(i)) != nil {
+				if s.Send(&sse.Event{Data: fmt.Sprint(i)}) != nil {
 					return
 				}
 				time.Sleep(100 * time.Millisecond)
@@ -136,7 +136,7 @@ func TestGzipSlowClient(t *testing.T) {
 			data := base64.StdEncoding.EncodeToString(raw)
 			deadline := time.Now().Add(20 * time.Second)
 			for time.Now().Before(deadline) {
-				if err := s.SendData(data); err != nil {
+				if err := s.Send(&sse.Event{Data: data}); err != nil {
 					result <- err
 					return
 				}

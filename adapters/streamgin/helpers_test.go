@@ -44,39 +44,57 @@ func countParam(c *gin.Context) (int, bool) {
 	return n, true
 }
 
-func TestSSESeq(t *testing.T) {
+func TestSSE(t *testing.T) {
 	srv := start(t, setup{tr: http1}, func(r *gin.Engine) {
-		r.GET("/json", streamgin.SSESeq(func(c *gin.Context) (iter.Seq[tick], error) {
+		r.GET("/json", func(c *gin.Context) {
 			n, ok := countParam(c)
 			if !ok {
-				return nil, nil
+				return
 			}
-			return ticks(c.Request.Context(), n), nil
-		}, nil))
-		r.GET("/events", streamgin.SSESeq(func(c *gin.Context) (iter.Seq[sse.Event], error) {
-			after, _ := strconv.Atoi(streamgin.LastEventID(c))
+			s, err := streamgin.SSE(c, nil)
+			if err != nil {
+				return
+			}
+			defer s.Close()
+			for v := range ticks(s.Context(), n) {
+				if sse.SendJSON(s, nil, v) != nil {
+					return
+				}
+			}
+		})
+		r.GET("/events", func(c *gin.Context) {
+			last, err := sse.LastEventID(c.Request)
+			if err != nil {
+				c.String(http.StatusBadRequest, err.Error())
+				return
+			}
+			after, _ := strconv.Atoi(last)
 			if after >= 3 {
 				c.Status(http.StatusNoContent) // nothing more, ever
-				return nil, nil
+				return
 			}
-			return func(yield func(sse.Event) bool) {
-				for i := after + 1; i <= 3; i++ {
-					if !yield(sse.Event{ID: strconv.Itoa(i), Type: "tick", Data: fmt.Sprint(i)}) {
-						return
-					}
+			s, err := streamgin.SSE(c, nil)
+			if err != nil {
+				return
+			}
+			defer s.Close()
+			for i := after + 1; i <= 3; i++ {
+				if s.Send(&sse.Event{ID: strconv.Itoa(i), Type: "tick", Data: fmt.Sprint(i)}) != nil {
+					return
 				}
-			}, nil
-		}, nil))
-		r.GET("/bad-event", streamgin.SSESeq(func(c *gin.Context) (iter.Seq[*sse.Event], error) {
-			return func(yield func(*sse.Event) bool) {
-				if yield(&sse.Event{Data: "ok"}) {
-					yield(&sse.Event{Type: "line\nbreak"})
-				}
-			}, nil
-		}, nil))
-		r.GET("/fails", streamgin.SSESeq(func(c *gin.Context) (iter.Seq[int], error) {
-			return nil, errors.New("backend down")
-		}, nil))
+			}
+		})
+		r.GET("/bad-event", func(c *gin.Context) {
+			s, err := streamgin.SSE(c, nil)
+			if err != nil {
+				return
+			}
+			defer s.Close()
+			s.Send(&sse.Event{Data: "ok"})
+			if err := s.Send(&sse.Event{Type: "line\nbreak"}); !errors.Is(err, sse.ErrInvalidField) {
+				t.Errorf("Send of a bad event type = %v, want sse.ErrInvalidField", err)
+			}
+		})
 	})
 
 	cases := []struct {
@@ -93,8 +111,8 @@ func TestSSESeq(t *testing.T) {
 		{"Resume", "/events", []string{"Last-Event-ID", "1"}, 200, "tick/2/2 tick/3/3"},
 		{"ResumeQuery", "/events?lastEventId=2", nil, 200, "tick/3/3"},
 		{"AllSeen", "/events", []string{"Last-Event-ID", "3"}, 204, ""},
-		{"InvalidEventEnds", "/bad-event", nil, 200, "message//ok"},
-		{"FnError", "/fails", nil, 500, "Internal Server Error"},
+		{"MalformedQuery", "/events?lastEventId=%zz", nil, 400, `sse: cannot read lastEventId from a malformed query: invalid URL escape "%zz"`},
+		{"InvalidEventSkipped", "/bad-event", nil, 200, "message//ok"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -130,35 +148,47 @@ func TestSSESeq(t *testing.T) {
 
 func TestNDJSON(t *testing.T) {
 	srv := start(t, setup{tr: h2c}, func(r *gin.Engine) {
-		r.GET("/seq", streamgin.NDJSONSeq(func(c *gin.Context) (iter.Seq[tick], error) {
+		r.GET("/seq", func(c *gin.Context) {
 			n, ok := countParam(c)
 			if !ok {
-				return nil, nil
+				return
 			}
-			return ticks(c.Request.Context(), n), nil
-		}, nil))
-		r.GET("/envelope", streamgin.NDJSONSeq(func(c *gin.Context) (iter.Seq[tick], error) {
-			return ticks(c.Request.Context(), 2), nil
-		}, &ndjson.Options{Envelope: true}))
-		r.GET("/chan", streamgin.NDJSONChan(func(c *gin.Context) (<-chan tick, error) {
+			s, err := streamgin.NDJSON(c, nil)
+			if err != nil {
+				return
+			}
+			defer s.Close()
+			ndjson.Seq(s, ticks(s.Context(), n))
+		})
+		r.GET("/envelope", func(c *gin.Context) {
+			s, err := streamgin.NDJSON(c, &ndjson.Options{Envelope: true})
+			if err != nil {
+				return
+			}
+			defer s.Close()
+			ndjson.Seq(s, ticks(s.Context(), 2))
+		})
+		r.GET("/chan", func(c *gin.Context) {
+			s, err := streamgin.NDJSON(c, nil)
+			if err != nil {
+				return
+			}
+			defer s.Close()
 			ch := make(chan tick)
 			go func() {
 				defer close(ch)
-				for v := range ticks(c.Request.Context(), 3) {
+				for v := range ticks(s.Context(), 3) {
 					select {
 					case ch <- v:
-					case <-c.Request.Context().Done():
+					case <-s.Context().Done():
 						return
 					}
 				}
 			}()
-			return ch, nil
-		}, nil))
-		r.GET("/fails", streamgin.NDJSONChan(func(c *gin.Context) (<-chan tick, error) {
-			return nil, errors.New("no")
-		}, nil))
+			ndjson.Chan(s, ch)
+		})
 		r.GET("/helper", func(c *gin.Context) {
-			s, err := streamgin.NDJSON(c, &ndjson.Options{Format: ndjson.JSONL})
+			s, err := streamgin.NDJSON(c, &ndjson.Options{Format: ndjson.JSONLines})
 			if err != nil {
 				return
 			}
@@ -176,7 +206,6 @@ func TestNDJSON(t *testing.T) {
 		{"SeqRefused", "/seq?count=-1", 400, "text/plain; charset=utf-8", "bad count"},
 		{"Envelope", "/envelope", 200, "application/x-ndjson", "{\"result\":{\"n\":1}}\n{\"result\":{\"n\":2}}\n{\"end\":true}\n"},
 		{"Chan", "/chan", 200, "application/x-ndjson", "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n"},
-		{"FnError", "/fails", 500, "text/plain; charset=utf-8", "Internal Server Error\n"},
 		{"Helper", "/helper", 200, "application/jsonl", "{\"n\":7}\n"},
 	}
 	for _, tc := range cases {
@@ -214,6 +243,14 @@ func TestHubTopic(t *testing.T) {
 		resp := srv.get(t, "/topics/bad%20name")
 		body, _ := io.ReadAll(resp.Body)
 		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "invalid topic") {
+			t.Errorf("got %d %q, want 400 with a reason", resp.StatusCode, body)
+		}
+	})
+
+	t.Run("MalformedQuery", func(t *testing.T) {
+		resp := srv.get(t, "/topics/news?lastEventId=%zz")
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "malformed query") {
 			t.Errorf("got %d %q, want 400 with a reason", resp.StatusCode, body)
 		}
 	})

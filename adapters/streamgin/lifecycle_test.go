@@ -34,11 +34,11 @@ func TestStreamOutlivesHandler(t *testing.T) {
 				close(kept)
 				return
 			}
-			s.SendData("one")
+			s.Send(&sse.Event{Data: "one"})
 			kept <- s
 		})
 		r.GET("/raw", func(c *gin.Context) {
-			cn, err := streamgin.Conn(c)
+			cn, err := streamgin.NewConn(c)
 			if err != nil {
 				t.Errorf("Conn: %v", err)
 				close(keptRaw)
@@ -64,8 +64,8 @@ func TestStreamOutlivesHandler(t *testing.T) {
 	}
 	if s := <-kept; s != nil {
 		time.Sleep(10 * time.Millisecond)
-		if err := s.SendData("late"); !errors.Is(err, core.ErrClosed) {
-			t.Errorf("SendData after the handler returned: %v, want ErrClosed", err)
+		if err := s.Send(&sse.Event{Data: "late"}); !errors.Is(err, core.ErrClosed) {
+			t.Errorf("Send after the handler returned: %v, want ErrClosed", err)
 		}
 	}
 
@@ -95,13 +95,13 @@ func TestHTTP10(t *testing.T) {
 				return
 			}
 			defer s.Close()
-			s.SendData("one")
+			s.Send(&sse.Event{Data: "one"})
 			select {
 			case <-gotFirst:
 			case <-time.After(5 * time.Second):
 				t.Errorf("the HTTP/1.0 client did not get event 1 before event 2 was due")
 			}
-			s.SendData("two")
+			s.Send(&sse.Event{Data: "two"})
 		})
 	})
 	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
@@ -152,9 +152,9 @@ func TestDisconnectDetection(t *testing.T) {
 							return
 						}
 						defer st.Close()
-						st.SendData("one")
+						st.Send(&sse.Event{Data: "one"})
 						select {
-						case <-st.Done():
+						case <-st.Context().Done():
 							took <- time.Since(<-closedAt)
 						case <-time.After(5 * time.Second):
 							took <- -1

@@ -6,12 +6,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/streamkit/streamkit/adapter"
 	"github.com/streamkit/streamkit/core"
-	"github.com/streamkit/streamkit/internal/adapterkit"
 )
 
 // Config configures [Middleware]. The zero value, and a nil *Config, mean
-// no registry and slog.Default() for logging. Middleware copies it, so
+// no registry, panics passed on, and slog.Default() for logging. Middleware copies it, so
 // changing a Config afterwards has no effect; the Registry it points to is
 // shared by every request and is safe for concurrent use.
 type Config struct {
@@ -22,10 +22,19 @@ type Config struct {
 	// down gracefully.
 	Registry *core.Registry
 
+	// Recover makes the middleware recover a panic of the handlers after
+	// it: logged with its stack to Logger, then answered with a plain-text
+	// 500 when nothing was sent yet, or, once the stream has started and
+	// the status is gone, by ending the stream cleanly (on HTTP/1.1 with
+	// its final chunk); the remaining handlers do not run. A panic with
+	// http.ErrAbortHandler is passed on even then. When false, the
+	// default, a panic goes on unchanged, for gin's Recovery or your own,
+	// once the middleware has stopped the streams the handler left open.
+	Recover bool
+
 	// Logger receives the panics the middleware recovers, with their
 	// stacks; nil means slog.Default() at the time of logging. Errors that
-	// end streams of the handler constructors go to c.Errors instead, for
-	// gin's Logger.
+	// end a HubTopic stream go to c.Errors instead, for gin's Logger.
 	Logger *slog.Logger
 }
 
@@ -34,9 +43,9 @@ type stateKey struct{}
 
 // stateOf returns the state Middleware left for the helpers of c's
 // request, nil outside the middleware.
-func stateOf(c *gin.Context) *adapterkit.State {
+func stateOf(c *gin.Context) *adapter.State {
 	v, _ := c.Get(stateKey{})
-	st, _ := v.(*adapterkit.State)
+	st, _ := v.(*adapter.State)
 	return st
 }
 
@@ -47,8 +56,8 @@ func stateOf(c *gin.Context) *adapterkit.State {
 //
 // For each request it
 //
-//   - hands cfg.Registry to the helpers ([SSE], [NDJSON], [Chunked] and the
-//     handler constructors), which use it when their options name none;
+//   - hands cfg.Registry to the helpers ([SSE], [NDJSON], [Chunked] and
+//     [HubTopic]), which use it when their options name none;
 //   - remembers c.Writer as it is now, so that a stream can set its write
 //     deadline, and lift the server's WriteTimeout, even under a wrapper
 //     installed later that hides it (gin-contrib/gzip), and can read the
@@ -56,14 +65,9 @@ func stateOf(c *gin.Context) *adapterkit.State {
 //   - when the handler chain returns, closes the streams the helpers
 //     opened and stops every Conn from writing, so that nothing reaches a
 //     response gin has finished;
-//   - recovers a panic of the handlers after it. Before anything was
-//     sent, the client gets an ordinary 500 with a plain-text body; once
-//     the stream has started, the status is gone, so the stream just ends
-//     cleanly (on HTTP/1.1 with its final chunk) and no second status line
-//     is attempted. Either way the panic and its stack are logged to
-//     cfg.Logger, and the remaining handlers do not run. A panic with
-//     http.ErrAbortHandler is passed on: it asks net/http to cut the
-//     connection.
+//   - after a panic of the handlers, stops every Conn from writing and
+//     passes the panic on unchanged, or, with cfg.Recover, recovers it
+//     (see [Config]).
 //
 // The middleware is safe for concurrent use by any number of requests.
 func Middleware(cfg *Config) gin.HandlerFunc {
@@ -72,15 +76,19 @@ func Middleware(cfg *Config) gin.HandlerFunc {
 		*conf = *cfg
 	}
 	return func(c *gin.Context) {
-		st := adapterkit.NewState("streamgin", conf.Registry, conf.Logger, c.Writer)
+		st := adapter.NewState("streamgin", conf.Registry, conf.Logger, c.Writer)
 		c.Set(stateKey{}, st)
-		defer st.Recover(func(p any) { recovered(c, st, p) })
-		c.Next()
+		var onPanic func(any)
+		if conf.Recover {
+			onPanic = func(p any) { recovered(c, st, p) }
+		}
+		st.Run(c.Next, onPanic)
 	}
 }
 
-// recovered handles a panic of the handler chain, after st.End.
-func recovered(c *gin.Context, st *adapterkit.State, p any) {
+// recovered handles a panic of the handler chain, after st.End, under
+// Config.Recover.
+func recovered(c *gin.Context, st *adapter.State, p any) {
 	c.Abort()
 	streaming := c.Writer.Written()
 	st.LogPanic(p, c.Request.Method, c.Request.URL.Path, streaming)

@@ -18,8 +18,8 @@ import (
 	"github.com/streamkit/streamkit/sse"
 )
 
-// TestPanicMidStream: a handler that panics after its stream started is
-// logged, its client sees a cleanly ended stream, no handler after it runs,
+// TestPanicMidStream: with Config.Recover, a handler that panics after its
+// stream started is logged, its client sees a cleanly ended stream, no handler after it runs,
 // and nothing tries to send a second status line.
 func TestPanicMidStream(t *testing.T) {
 	for _, s := range []setup{{tr: http1}, {tr: h2c}, {tr: http1, gzip: true}} {
@@ -28,7 +28,7 @@ func TestPanicMidStream(t *testing.T) {
 			logs := &syncBuffer{}
 			recoveryLog := &syncBuffer{}
 			var after atomic.Bool
-			s.cfg = &streamgin.Config{Logger: slog.New(slog.NewTextHandler(logs, nil))}
+			s.cfg = &streamgin.Config{Recover: true, Logger: slog.New(slog.NewTextHandler(logs, nil))}
 			// gin's own Recovery outside: it must find nothing to do.
 			s.outer = []gin.HandlerFunc{gin.RecoveryWithWriter(recoveryLog)}
 			srv := start(t, s, func(r *gin.Engine) {
@@ -39,7 +39,7 @@ func TestPanicMidStream(t *testing.T) {
 						return
 					}
 					defer st.Close()
-					st.SendData("one")
+					st.Send(&sse.Event{Data: "one"})
 					panic("boom")
 				}, func(c *gin.Context) { after.Store(true) })
 			})
@@ -72,12 +72,13 @@ func TestPanicMidStream(t *testing.T) {
 	}
 }
 
-// TestPanicBeforeStream: a panic before anything was sent becomes an
-// ordinary 500 with a plain-text body.
+// TestPanicBeforeStream: with Config.Recover, a panic before anything was
+// sent becomes an ordinary 500 with a plain-text body.
 func TestPanicBeforeStream(t *testing.T) {
 	logs := &syncBuffer{}
 	srv := start(t, setup{tr: http1, gzip: true, cfg: &streamgin.Config{
-		Logger: slog.New(slog.NewTextHandler(logs, nil)),
+		Recover: true,
+		Logger:  slog.New(slog.NewTextHandler(logs, nil)),
 	}}, func(r *gin.Engine) {
 		r.GET("/events", func(c *gin.Context) {
 			c.Header("Content-Type", sse.ContentType)
@@ -103,6 +104,71 @@ func TestPanicBeforeStream(t *testing.T) {
 	}
 }
 
+// TestPanicPassesOn: without Config.Recover, a panic reaches the recovery
+// middleware outside unchanged, before and after the stream started, and
+// the stream the handler left open writes nothing more.
+func TestPanicPassesOn(t *testing.T) {
+	boom := errors.New("boom")
+	for _, streaming := range []bool{false, true} {
+		for _, s := range []setup{{tr: http1}, {tr: h2c}} {
+			name := s.name() + "/BeforeStream"
+			if streaming {
+				name = s.name() + "/MidStream"
+			}
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				seen := make(chan any, 1)
+				s.outer = []gin.HandlerFunc{func(c *gin.Context) {
+					defer func() {
+						p := recover()
+						seen <- p
+						if p != nil && !c.Writer.Written() {
+							c.String(http.StatusInternalServerError, "outer recovery")
+						}
+					}()
+					c.Next()
+				}}
+				var leaked *sse.Stream
+				srv := start(t, s, func(r *gin.Engine) {
+					r.GET("/events", func(c *gin.Context) {
+						if !streaming {
+							panic(boom)
+						}
+						st, err := streamgin.SSE(c, &sse.Options{Heartbeat: 5 * time.Millisecond})
+						if err != nil {
+							t.Errorf("SSE: %v", err)
+							return
+						}
+						leaked = st // no Close: the middleware must stop it
+						st.Send(&sse.Event{Data: "one"})
+						panic(boom)
+					})
+				})
+				resp := srv.get(t, "/events")
+				body, _ := io.ReadAll(resp.Body)
+				if p := <-seen; p != boom { //nolint:errorlint // the very value
+					t.Errorf("outer recovery saw %v, want the handler's panic value", p)
+				}
+				if !streaming {
+					if resp.StatusCode != http.StatusInternalServerError || string(body) != "outer recovery" {
+						t.Errorf("got %d %q, want the outer recovery's 500", resp.StatusCode, body)
+					}
+					return
+				}
+				if resp.StatusCode != http.StatusOK || string(body) != "data: one\n\n" {
+					t.Errorf("got %d %q, want 200 and the one event", resp.StatusCode, body)
+				}
+				if leaked == nil {
+					t.Fatal("the handler opened no stream")
+				}
+				if err := leaked.Send(&sse.Event{Data: "late"}); err == nil {
+					t.Error("Send after the panic = nil, want an error: the stream must be stopped")
+				}
+			})
+		}
+	}
+}
+
 // TestErrorPathAfterStreamStarted: once a stream has started, gin knows
 // the response is written, so an error response a handler (or an error
 // middleware) attempts afterwards cannot send a second status line.
@@ -125,7 +191,7 @@ func TestErrorPathAfterStreamStarted(t *testing.T) {
 						got <- books{}
 						return
 					}
-					st.SendData("one")
+					st.Send(&sse.Event{Data: "one"})
 					st.Close()
 					b := books{written: c.Writer.Written(), status: c.Writer.Status(), size: c.Writer.Size()}
 					c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": "late"})
@@ -168,7 +234,7 @@ func TestUnsupportedWriter(t *testing.T) {
 		}
 	})
 	r.GET("/conn", func(c *gin.Context) {
-		_, err := streamgin.Conn(c)
+		_, err := streamgin.NewConn(c)
 		connErr <- err
 		c.String(http.StatusTeapot, "answered normally")
 	})
@@ -208,7 +274,7 @@ func TestRegistry(t *testing.T) {
 				return
 			}
 			defer s.Close()
-			s.SendData("held")
+			s.Send(&sse.Event{Data: "held"})
 			<-release
 		})
 		r.GET("/own", func(c *gin.Context) {

@@ -21,7 +21,7 @@ func BenchmarkSSE(b *testing.B) {
 		flush core.FlushPolicy
 	}{
 		{"flush-each", core.FlushPolicy{}},
-		{"coalesce-16KiB-1ms", core.Coalesce(16<<10, time.Millisecond)},
+		{"coalesce-16KiB-1ms", core.FlushPolicy{MaxBytes: 16 << 10, MaxDelay: time.Millisecond}},
 	}
 	data := "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 	for _, tr := range []transport{transports[0], transports[2]} {

@@ -42,7 +42,7 @@ func harness(tr transport) streamtest.Harness {
 			}
 			h := newServer(t, tr, extra...)
 			h.Any("/*path", func(c context.Context, ctx *app.RequestContext) {
-				conn, err := Conn(c, ctx)
+				conn, err := NewConn(c, ctx)
 				if err != nil {
 					t.Errorf("Conn: %v", err)
 					return

@@ -17,7 +17,7 @@ import (
 	"github.com/streamkit/streamkit/core"
 )
 
-// bindingKey is where [Conn] records its binding in the RequestContext, so
+// bindingKey is where [NewConn] records its binding in the RequestContext, so
 // that [Middleware] finds it after the handler chain, even when something
 // reset the response and dropped the hijacked writer.
 const bindingKey = "github.com/streamkit/streamkit/adapters/streamhertz.binding"
@@ -78,13 +78,13 @@ type binding struct {
 	touched   bool // SetWriteDeadline was called on the connection
 }
 
-// Conn binds a hertz request to a [core.Conn], for [core.New], sse.NewStream,
+// NewConn binds a hertz request to a [core.Conn], for [core.New], sse.NewStream,
 // ndjson.NewStream or chunked.NewStream. Call it in the handler, with the
 // handler's own arguments: c, hertz's context, and ctx, the request.
 // Handlers usually call the helpers ([SSE], [NDJSON], [Chunked]) instead.
 //
 // Nothing is written until the stream starts: the status line and headers go
-// out with the first flush, through a writer that Conn installs on the
+// out with the first flush, through a writer that NewConn installs on the
 // response as hertz's hijack writer. Writes and flushes go straight to the
 // connection and return its errors (hertz's own ctx.Write drops them). Until
 // the stream starts, the handler may still answer normally (ctx.String and
@@ -97,7 +97,7 @@ type binding struct {
 // carry no body (1xx, 204, 304), get the header alone; a body write then
 // fails with an error matching http.ErrBodyNotAllowed.
 //
-// Conn returns an error matching errors.ErrUnsupported, having written
+// NewConn returns an error matching errors.ErrUnsupported, having written
 // nothing, when the request cannot be streamed this way: a protocol other
 // than HTTP/1.0 and HTTP/1.1 (hertz-contrib/http2, for one), or a
 // connection the handler has hijacked. A hijack writer installed earlier
@@ -120,10 +120,10 @@ type binding struct {
 // when the response is finished, so a keep-alive connection's next request
 // is not bound by them.
 //
-// Call Conn from the handler's goroutine. The Conn is safe for concurrent
+// Call NewConn from the handler's goroutine. The Conn is safe for concurrent
 // use, though a core.Stream serializes its calls anyway. The handler must
 // not return before it is done with the stream.
-func Conn(c context.Context, ctx *app.RequestContext) (core.Conn, error) {
+func NewConn(c context.Context, ctx *app.RequestContext) (core.Conn, error) {
 	b, err := bind(c, ctx)
 	if err != nil {
 		return nil, err
@@ -334,7 +334,7 @@ func (b *binding) SetWriteDeadline(t time.Time) error {
 	return nil
 }
 
-// Context implements [core.Conn]; see [Conn] for when it ends.
+// Context implements [core.Conn]; see [NewConn] for when it ends.
 func (b *binding) Context() context.Context { return b.ctx }
 
 func (b *binding) usableLocked() error {

@@ -35,7 +35,7 @@ func dial(t *testing.T, base string) (net.Conn, *bufio.Reader) {
 
 func mustStream(t *testing.T, c context.Context, ctx *app.RequestContext, o *core.Options) *core.Stream {
 	t.Helper()
-	conn, err := Conn(c, ctx)
+	conn, err := NewConn(c, ctx)
 	if err != nil {
 		t.Errorf("Conn: %v", err)
 		return nil
@@ -175,13 +175,13 @@ func TestBodylessResponses(t *testing.T) {
 					return
 				}
 				defer s.Close()
-				err = s.SendData("x")
+				err = s.Send(&sse.Event{Data: "x"})
 				if ctx.IsHead() && !errors.Is(err, http.ErrBodyNotAllowed) {
 					t.Errorf("sending an event on a HEAD response: %v, want ErrBodyNotAllowed", err)
 				}
 			})
 			h.GET("/gone", func(c context.Context, ctx *app.RequestContext) {
-				conn, err := Conn(c, ctx)
+				conn, err := NewConn(c, ctx)
 				if err != nil {
 					t.Errorf("Conn: %v", err)
 					return
@@ -244,7 +244,7 @@ func TestOrdinaryAnswer(t *testing.T) {
 	h := newServer(t, tr)
 	for _, c := range cases {
 		h.GET("/"+c.name, func(cc context.Context, ctx *app.RequestContext) {
-			if _, err := Conn(cc, ctx); err != nil {
+			if _, err := NewConn(cc, ctx); err != nil {
 				t.Errorf("Conn: %v", err)
 				return
 			}
@@ -272,10 +272,10 @@ func TestOrdinaryAnswer(t *testing.T) {
 func TestSecondConn(t *testing.T) {
 	h := newServer(t, transports[0])
 	h.GET("/", func(c context.Context, ctx *app.RequestContext) {
-		if _, err := Conn(c, ctx); err != nil {
+		if _, err := NewConn(c, ctx); err != nil {
 			t.Errorf("first Conn: %v", err)
 		}
-		if _, err := Conn(c, ctx); !errors.Is(err, errBound) {
+		if _, err := NewConn(c, ctx); !errors.Is(err, errBound) {
 			t.Errorf("second Conn: %v, want %v", err, errBound)
 		}
 		ctx.String(http.StatusOK, "ok")
@@ -303,7 +303,7 @@ func TestUnsupported(t *testing.T) {
 			h := newServer(t, transports[0])
 			h.GET("/", func(cc context.Context, ctx *app.RequestContext) {
 				c.setup(ctx)
-				_, err := Conn(cc, ctx)
+				_, err := NewConn(cc, ctx)
 				if !errors.Is(err, errors.ErrUnsupported) {
 					t.Errorf("Conn: %v, want an error matching errors.ErrUnsupported", err)
 				}

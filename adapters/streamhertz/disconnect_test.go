@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cloudwego/hertz/pkg/app"
+
 	"github.com/streamkit/streamkit/sse"
 )
 
@@ -48,7 +49,7 @@ func TestDisconnectDetection(t *testing.T) {
 				defer st.Close()
 				st.Write([]byte("one\n")) //nolint:errcheck
 				select {
-				case <-st.Done():
+				case <-st.Context().Done():
 					since(time.Now())
 				case <-time.After(wait):
 					<-closed
@@ -80,7 +81,7 @@ func TestDisconnectDetection(t *testing.T) {
 				defer s.Close()
 				s.Comment("one") //nolint:errcheck
 				select {
-				case <-s.Done():
+				case <-s.Context().Done():
 					since(time.Now())
 				case <-time.After(wait):
 					<-closed

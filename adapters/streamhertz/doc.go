@@ -19,11 +19,14 @@
 //	})
 //	stream.GET("/topics/:topic", streamhertz.HubTopic(hb, "topic", nil))
 //
-// [Conn] binds a request to a core.Conn; [SSE], [NDJSON] and [Chunked] hand
-// a handler a ready stream in one call; [SSESeq], [NDJSONSeq], [NDJSONChan]
-// and [HubTopic] build whole handlers; [Upload] reads a streamed request
-// body; [Middleware] supplies the registry, recovers panics and makes sure
-// nothing is written after the handler returns.
+// [NewConn] binds a request to a core.Conn; [SSE], [NDJSON] and [Chunked]
+// hand a handler a ready stream in one call; [HubTopic] builds a whole
+// handler for a hub topic; [LastEventID] reads where a client resumes
+// (the rule of sse.LastEventID, for a request hertz holds); [Upload] reads
+// a streamed request body; [Middleware] supplies the registry, makes sure
+// nothing is written after the handler returns or panics, and recovers
+// panics when Config.Recover asks it to (by default they go on to hertz's
+// recovery middleware, or your own).
 //
 // # How the bytes get out
 //

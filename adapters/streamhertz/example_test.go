@@ -5,10 +5,10 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
-	"iter"
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +22,7 @@ import (
 	"github.com/streamkit/streamkit/hub"
 	"github.com/streamkit/streamkit/ndjson"
 	"github.com/streamkit/streamkit/sse"
+	"github.com/streamkit/streamkit/upload"
 )
 
 // discard is a logger for examples that provoke errors.
@@ -108,7 +109,7 @@ func Example() {
 func ExampleConn() {
 	base, stop := serve(func(h *server.Hertz) {
 		h.GET("/raw", func(c context.Context, ctx *app.RequestContext) {
-			conn, err := streamhertz.Conn(c, ctx)
+			conn, err := streamhertz.NewConn(c, ctx)
 			if err != nil {
 				ctx.String(http.StatusInternalServerError, err.Error())
 				return
@@ -175,11 +176,12 @@ func ExampleNDJSON() {
 	// {"row":1}
 }
 
-// The middleware recovers a panic: before anything was streamed, the client
-// gets an ordinary 500.
+// With Config.Recover the middleware recovers a panic: before anything was
+// streamed, the client gets an ordinary 500. Without it, the panic goes on
+// to hertz's recovery middleware, or your own.
 func ExampleMiddleware() {
 	base, stop := serve(func(h *server.Hertz) {
-		stream := h.Group("/stream", streamhertz.Middleware(&streamhertz.Config{Logger: discard}))
+		stream := h.Group("/stream", streamhertz.Middleware(&streamhertz.Config{Recover: true, Logger: discard}))
 		stream.GET("/broken", func(c context.Context, ctx *app.RequestContext) {
 			panic("not yet implemented")
 		})
@@ -194,99 +196,47 @@ func ExampleMiddleware() {
 func ExampleLastEventID() {
 	base, stop := serve(func(h *server.Hertz) {
 		h.GET("/resume", func(c context.Context, ctx *app.RequestContext) {
-			ctx.String(http.StatusOK, "resume after %q\n", streamhertz.LastEventID(ctx))
+			last, err := streamhertz.LastEventID(ctx)
+			if err != nil {
+				ctx.String(http.StatusBadRequest, "%s\n", err)
+				return
+			}
+			ctx.String(http.StatusOK, "resume after %q\n", last)
 		})
 	})
 	defer stop()
 	fetch(base+"/resume?lastEventId=41", "Last-Event-ID", "42")
 	fetch(base + "/resume?lastEventId=41")
+	fetch(base + "/resume?lastEventId=%zz")
 	// Output:
 	// 200 text/plain; charset=utf-8
 	// resume after "42"
 	// 200 text/plain; charset=utf-8
 	// resume after "41"
-}
-
-func ExampleSSESeq() {
-	countdown := func(c context.Context, ctx *app.RequestContext) (iter.Seq[sse.Event], error) {
-		return func(yield func(sse.Event) bool) {
-			for i := 3; i > 0; i-- {
-				if !yield(sse.Event{ID: fmt.Sprint(i), Data: fmt.Sprint(i)}) {
-					return
-				}
-			}
-		}, nil
-	}
-	base, stop := serve(func(h *server.Hertz) {
-		h.GET("/countdown", streamhertz.SSESeq(countdown, nil))
-	})
-	defer stop()
-	fetch(base + "/countdown")
-	// Output:
-	// 200 text/event-stream; charset=utf-8
-	// id: 3
-	// data: 3
-	//
-	// id: 2
-	// data: 2
-	//
-	// id: 1
-	// data: 1
-	//
-}
-
-func ExampleNDJSONSeq() {
-	type row struct {
-		N int `json:"n"`
-	}
-	rows := func(c context.Context, ctx *app.RequestContext) (iter.Seq[row], error) {
-		if ctx.Query("count") != "2" {
-			ctx.String(http.StatusBadRequest, "count must be 2\n")
-			return nil, nil
-		}
-		return func(yield func(row) bool) {
-			_ = yield(row{1}) && yield(row{2})
-		}, nil
-	}
-	base, stop := serve(func(h *server.Hertz) {
-		h.GET("/rows", streamhertz.NDJSONSeq(rows, &ndjson.Options{Envelope: true}))
-	})
-	defer stop()
-	fetch(base + "/rows?count=2")
-	fetch(base + "/rows?count=x")
-	// Output:
-	// 200 application/x-ndjson
-	// {"result":{"n":1}}
-	// {"result":{"n":2}}
-	// {"end":true}
 	// 400 text/plain; charset=utf-8
-	// count must be 2
+	// sse: cannot read lastEventId from a malformed query: invalid URL escape "%zz"
 }
 
-func ExampleNDJSONChan() {
-	words := func(c context.Context, ctx *app.RequestContext) (<-chan string, error) {
-		ch := make(chan string)
-		go func() {
-			defer close(ch)
-			for _, w := range []string{"alpha", "beta"} {
-				select {
-				case ch <- w:
-				case <-c.Done(): // the client left or the handler returned
-					return
-				}
-			}
-		}()
-		return ch, nil
-	}
+// An iterator streamed as NDJSON records, with the end record of the
+// envelope mode.
+func ExampleNDJSON_seq() {
 	base, stop := serve(func(h *server.Hertz) {
-		h.GET("/words", streamhertz.NDJSONChan(words, nil))
+		h.GET("/rows", func(c context.Context, ctx *app.RequestContext) {
+			s, err := streamhertz.NDJSON(c, ctx, &ndjson.Options{Envelope: true})
+			if err != nil {
+				return
+			}
+			defer s.Close()
+			ndjson.Seq(s, slices.Values([]int{1, 2}))
+		})
 	})
 	defer stop()
-	fetch(base + "/words")
+	fetch(base + "/rows")
 	// Output:
 	// 200 application/x-ndjson
-	// "alpha"
-	// "beta"
+	// {"result":1}
+	// {"result":2}
+	// {"end":true}
 }
 
 func ExampleHubTopic() {
@@ -317,7 +267,7 @@ func ExampleHubTopic() {
 	// Output:
 	// 200 second <nil>
 	// 400 text/plain; charset=utf-8
-	// streamhertz: invalid topic name: use 1 to 64 ASCII letters, digits, '.', '_' or '-'
+	// hub: invalid topic name: use 1 to 64 ASCII letters, digits, '.', '_' or '-'
 }
 
 func ExampleChunked() {
@@ -357,7 +307,7 @@ func ExampleUpload() {
 		server.WithDisablePrintRoute(true),
 	)
 	h.POST("/upload", func(c context.Context, ctx *app.RequestContext) {
-		u, err := streamhertz.Upload(ctx, &chunked.UploadOptions{MaxBytes: 1 << 20})
+		u, err := streamhertz.Upload(ctx, &upload.Options{MaxBytes: 1 << 20})
 		if err != nil {
 			return // answered: 413 or 400 with the reason
 		}
@@ -365,7 +315,7 @@ func ExampleUpload() {
 		n, err := io.Copy(sum, u)
 		if err != nil {
 			ctx.SetConnectionClose() // the rest of the body is unread
-			ctx.String(chunked.StatusOf(err), "%v\n", err)
+			ctx.String(upload.Status(err), "%v\n", err)
 			return
 		}
 		ctx.String(http.StatusOK, "%d bytes, sha256 %x\n", n, sum.Sum(nil)[:4])
@@ -389,5 +339,5 @@ func ExampleUpload() {
 	}
 	// Output:
 	// 200 13 bytes, sha256 69082e51
-	// 413 chunked: upload too large: Content-Length 2097152 is over the limit of 1048576 bytes
+	// 413 upload: too large: Content-Length 2097152 is over the limit of 1048576 bytes
 }

@@ -6,16 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"net/http"
+	"net/url"
 
 	"github.com/cloudwego/hertz/pkg/app"
 
+	"github.com/streamkit/streamkit/adapter"
 	"github.com/streamkit/streamkit/chunked"
 	"github.com/streamkit/streamkit/hub"
-	"github.com/streamkit/streamkit/internal/adapterkit"
 	"github.com/streamkit/streamkit/ndjson"
 	"github.com/streamkit/streamkit/sse"
+	"github.com/streamkit/streamkit/upload"
 )
 
 // start binds ctx, answering 500 with the reason when it cannot stream.
@@ -35,7 +36,7 @@ func start(c context.Context, ctx *app.RequestContext) (*binding, error) {
 //
 // On error the client has already been answered, and the handler should
 // just return: with 500 and a plain-text reason when the request cannot be
-// streamed (the error matches errors.ErrUnsupported; see [Conn]), with 503
+// streamed (the error matches errors.ErrUnsupported; see [NewConn]), with 503
 // and Retry-After when the registry refuses the stream
 // (core.ErrTooManyStreams, core.ErrShutdown), or not at all when the client
 // left before the headers could be sent.
@@ -51,10 +52,6 @@ func SSE(c context.Context, ctx *app.RequestContext, opts *sse.Options) (*sse.St
 	if err != nil {
 		return nil, err
 	}
-	return sseOn(b, ctx, opts)
-}
-
-func sseOn(b *binding, ctx *app.RequestContext, opts *sse.Options) (*sse.Stream, error) {
 	return stateOf(ctx).SSE(b, opts)
 }
 
@@ -70,10 +67,6 @@ func NDJSON(c context.Context, ctx *app.RequestContext, opts *ndjson.Options) (*
 	if err != nil {
 		return nil, err
 	}
-	return ndjsonOn(b, ctx, opts)
-}
-
-func ndjsonOn(b *binding, ctx *app.RequestContext, opts *ndjson.Options) (*ndjson.Stream, error) {
 	return stateOf(ctx).NDJSON(b, opts)
 }
 
@@ -94,15 +87,15 @@ func Chunked(c context.Context, ctx *app.RequestContext, opts *chunked.Options) 
 }
 
 // Upload starts reading the request body as it arrives, with
-// chunked.ReadUpload: the raw body, or the file part of a
+// upload.ReadFrom: the raw body, or the file part of a
 // multipart/form-data body. When the body is refused before reading (a
 // Content-Length over opts.MaxBytes, a multipart body without a file part
-// or one that cannot be parsed), Upload answers with chunked.StatusOf's
+// or one that cannot be parsed), Upload answers with upload.Status's
 // status (413 or 400) and a plain-text reason, records the error with
 // ctx.Error and returns it; the handler should just return. Errors met
-// later, while reading the returned Upload, are for the handler to answer:
+// later, while reading the returned Body, are for the handler to answer:
 // ctx.SetConnectionClose(), since the rest of the body is unread, then
-// ctx.String(chunked.StatusOf(err), err.Error()).
+// ctx.String(upload.Status(err), err.Error()).
 //
 // The body streams only on a server built with server.WithStreamBody(true);
 // otherwise hertz has read all of it into memory before the handler runs
@@ -113,7 +106,7 @@ func Chunked(c context.Context, ctx *app.RequestContext, opts *chunked.Options) 
 // temporary files, unless server.WithDisablePreParseMultipartForm(true) is
 // set; Upload refuses such a pre-parsed request with 500 and an error
 // matching errors.ErrUnsupported that says so.
-func Upload(ctx *app.RequestContext, opts *chunked.UploadOptions) (*chunked.Upload, error) {
+func Upload(ctx *app.RequestContext, opts *upload.Options) (*upload.Body, error) {
 	req := &ctx.Request
 	if req.HasMultipartForm() {
 		err := fmt.Errorf("streamhertz: hertz parsed the multipart form before the handler; "+
@@ -128,151 +121,67 @@ func Upload(ctx *app.RequestContext, opts *chunked.UploadOptions) (*chunked.Uplo
 	} else {
 		body = bytes.NewReader(req.Body())
 	}
-	u, err := chunked.ReadUpload(body, string(req.Header.ContentType()), int64(req.Header.ContentLength()), opts)
+	u, err := upload.ReadFrom(body, string(req.Header.ContentType()), int64(req.Header.ContentLength()), opts)
 	if err != nil {
 		ctx.Error(err) //nolint:errcheck // recorded for hertz's logging middleware
 		// The rest of the body is unread: the connection cannot carry
 		// another request reliably.
 		ctx.SetConnectionClose()
-		plainError(ctx, chunked.StatusOf(err), err.Error())
+		plainError(ctx, upload.Status(err), err.Error())
 		return nil, err
 	}
 	return u, nil
 }
 
-// LastEventID returns the ID the client wants to resume after: the
-// Last-Event-ID header, else the lastEventId query parameter, else "".
-// Values no server could have sent are ignored; see sse.LastEventID.
-func LastEventID(ctx *app.RequestContext) string {
-	return sse.LastEventID(string(ctx.Request.Header.Peek(sse.LastEventIDHeader)), ctx.Query(sse.LastEventIDQuery))
+// LastEventID returns the ID the client wants to resume after, by the rule
+// of sse.LastEventID: the Last-Event-ID header when it is usable, else the
+// lastEventId query parameter when that is usable, else "". Values no
+// server could have sent are ignored; a query net/url cannot parse is an
+// error, which the handler answers with 400 before streaming. hertz has no
+// *http.Request, so this is the one helper of its kind: gin and echo users
+// call sse.LastEventID on their request.
+func LastEventID(ctx *app.RequestContext) (string, error) {
+	return sse.LastEventID(requestOf(ctx))
 }
 
-// SSESeq returns a handler that streams the values of the sequence fn
-// returns as Server-Sent Events, then closes the stream.
-//
-// fn runs first, before anything is sent, so it can check the request: to
-// refuse it, answer it (ctx.String(http.StatusBadRequest, ...), or
-// ctx.Status(http.StatusNoContent) to stop a browser's EventSource) and
-// return a nil sequence, or return an error, which is recorded with
-// ctx.Error and logged and, if fn did not answer, gets a plain 500. The
-// context fn receives is the stream's request context: it ends when the
-// client leaves or the handler returns, and the sequence should stop then.
-// The handler stops asking for values as soon as the stream ends.
-//
-// A value of type sse.Event or *sse.Event is sent as that event; any other
-// value is sent as an event whose data is its JSON (sse.SendJSON). An event
-// SSE cannot carry (sse.ErrInvalidField), a value that cannot be
-// marshalled or a failed write (a client too slow for its write deadline)
-// ends the stream and is recorded and logged; the client leaving, a
-// shutdown or a lifetime are ordinary ends and are not.
-func SSESeq[T any](fn func(c context.Context, ctx *app.RequestContext) (iter.Seq[T], error), opts *sse.Options) app.HandlerFunc {
-	return func(c context.Context, ctx *app.RequestContext) {
-		b, err := start(c, ctx)
-		if err != nil {
-			return
-		}
-		out := adapterkit.SSESeq(func() (iter.Seq[T], error) { return fn(b.ctx, ctx) },
-			func() (*sse.Stream, error) { return sseOn(b, ctx, opts) })
-		report(ctx, out)
+// requestOf returns what sse.LastEventID reads of ctx's request, as an
+// *http.Request: the Last-Event-ID header and the raw query.
+func requestOf(ctx *app.RequestContext) *http.Request {
+	r := &http.Request{Header: http.Header{}, URL: &url.URL{RawQuery: string(ctx.URI().QueryString())}}
+	if v := ctx.Request.Header.Peek(sse.LastEventIDHeader); v != nil {
+		r.Header.Set(sse.LastEventIDHeader, string(v))
 	}
-}
-
-// NDJSONSeq returns a handler that streams the values of the sequence fn
-// returns as JSON records (ndjson.Seq), then closes the stream; in envelope
-// mode the end record tells the client the stream is complete. fn is
-// called first and may refuse the request, as for [SSESeq].
-func NDJSONSeq[T any](fn func(c context.Context, ctx *app.RequestContext) (iter.Seq[T], error), opts *ndjson.Options) app.HandlerFunc {
-	return func(c context.Context, ctx *app.RequestContext) {
-		b, err := start(c, ctx)
-		if err != nil {
-			return
-		}
-		report(ctx, adapterkit.NDJSONSeq(func() (iter.Seq[T], error) { return fn(b.ctx, ctx) },
-			func() (*ndjson.Stream, error) { return ndjsonOn(b, ctx, opts) }))
-	}
-}
-
-// NDJSONChan returns a handler that streams the values received from the
-// channel fn returns as JSON records (ndjson.Chan) until it is closed or
-// the stream ends, then closes the stream. The producer should stop when
-// the context fn receives is done: nothing reads the channel after that.
-// fn is called first and may refuse the request, as for [SSESeq].
-func NDJSONChan[T any](fn func(c context.Context, ctx *app.RequestContext) (<-chan T, error), opts *ndjson.Options) app.HandlerFunc {
-	return func(c context.Context, ctx *app.RequestContext) {
-		b, err := start(c, ctx)
-		if err != nil {
-			return
-		}
-		report(ctx, adapterkit.NDJSONChan(func() (<-chan T, error) { return fn(b.ctx, ctx) },
-			func() (*ndjson.Stream, error) { return ndjsonOn(b, ctx, opts) }))
-	}
+	return r
 }
 
 // HubTopic returns a handler that serves the topic named by the route
 // parameter topicParam as Server-Sent Events, with hub.Hub.Subscribe and
-// hub.Hub.ServeSSE: the
-// history after the client's Last-Event-ID (see [LastEventID]) or a resync
-// signal, then live events, until the client leaves or the stream is shut
-// down. A topic name the hub does not accept (hub.ValidTopic) gets 400 and
-// a plain-text reason before anything is streamed, and a hub that cannot
-// serve the topic (closed, or its backend down) gets 503. The subscription
-// is made before the headers go out, so nothing published once the client
-// sees the stream open is missed.
+// hub.Hub.ServeSSE: the history after the client's Last-Event-ID (see
+// [LastEventID]) or a resync signal, then live events, until the client
+// leaves or the stream is shut down. A topic name the hub does not accept
+// (hub.ValidTopic) or a malformed query gets 400 and a plain-text reason
+// before anything is streamed, and a hub that cannot serve the topic
+// (closed, or its backend down) gets 503. The subscription is made before
+// the headers go out, so nothing published once the client sees the
+// stream open is missed. An error that ends the stream, other than the
+// client leaving, a shutdown or a lifetime, is recorded with ctx.Error and
+// logged.
 //
 //	h.GET("/sse/topics/:topic", streamhertz.HubTopic(hb, "topic", nil))
 func HubTopic(h *hub.Hub, topicParam string, opts *sse.Options) app.HandlerFunc {
 	return func(c context.Context, ctx *app.RequestContext) {
-		out := adapterkit.ServeTopic(c, h, ctx.Param(topicParam), LastEventID(ctx),
+		out := adapter.ServeTopic(c, h, ctx.Param(topicParam), requestOf(ctx),
 			func() (*sse.Stream, error) { return SSE(c, ctx, opts) })
-		switch out.Stage {
-		case adapterkit.BadTopic:
-			plainError(ctx, http.StatusBadRequest,
-				"streamhertz: invalid topic name: use 1 to 64 ASCII letters, digits, '.', '_' or '-'")
-			return
-		case adapterkit.Unavailable:
+		switch {
+		case out.Stage == adapter.BadRequest:
+			plainError(ctx, http.StatusBadRequest, out.Err.Error())
+		case out.Stage == adapter.Unavailable:
 			ctx.Error(out.Err) //nolint:errcheck // recorded for hertz's logging
 			plainError(ctx, http.StatusServiceUnavailable, "streamhertz: the topic cannot be served now")
-			return
+		case out.Stage == adapter.Served && out.Err != nil:
+			ctx.Error(out.Err) //nolint:errcheck // recorded for hertz's logging middleware
+			stateOf(ctx).Logger().Warn("streamhertz: stream ended by an error",
+				"method", string(ctx.Method()), "path", string(ctx.Path()), "error", out.Err)
 		}
-		report(ctx, out)
 	}
-}
-
-// answered reports whether the handler has set a response of its own.
-func answered(ctx *app.RequestContext) bool {
-	return ctx.Response.StatusCode() != http.StatusOK ||
-		ctx.Response.IsBodyStream() || len(ctx.Response.Body()) > 0
-}
-
-// report records and logs how a request of a handler constructor went: an
-// error of its fn, answered with 500 unless fn answered, and an error that
-// ended the stream. A stream that could not be opened has been answered
-// already.
-func report(ctx *app.RequestContext, out adapterkit.Outcome) {
-	switch {
-	case out.Err == nil || out.Stage == adapterkit.NotOpened:
-	case out.Stage == adapterkit.Refused:
-		failed(ctx, out.Err)
-	default:
-		ended(ctx, out.Err)
-	}
-}
-
-// failed handles an error of a handler constructor's fn: recorded, logged,
-// and answered with 500 unless fn answered.
-func failed(ctx *app.RequestContext, err error) {
-	ctx.Error(err) //nolint:errcheck // recorded for hertz's logging middleware
-	stateOf(ctx).Logger().Error("streamhertz: refusing to stream",
-		"method", string(ctx.Method()), "path", string(ctx.Path()), "error", err)
-	if !answered(ctx) {
-		plainError(ctx, http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError))
-	}
-}
-
-// ended records and logs why a stream served by a handler constructor
-// ended, an error that is not an ordinary end (adapterkit.Ordinary).
-func ended(ctx *app.RequestContext, err error) {
-	ctx.Error(err) //nolint:errcheck // recorded for hertz's logging middleware
-	stateOf(ctx).Logger().Warn("streamhertz: stream ended by an error",
-		"method", string(ctx.Method()), "path", string(ctx.Path()), "error", err)
 }

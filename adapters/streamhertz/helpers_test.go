@@ -3,7 +3,6 @@ package streamhertz
 import (
 	"compress/gzip"
 	"context"
-	"errors"
 	"io"
 	"iter"
 	"net/http"
@@ -61,11 +60,18 @@ func TestLastEventID(t *testing.T) {
 		{"query", "/?lastEventId=a%20b", "", "a b"},
 		{"header wins", "/?lastEventId=q", "h", "h"},
 		{"too long header, query used", "/?lastEventId=q", strings.Repeat("x", sse.MaxLastEventIDLength+1), "q"},
+		{"malformed query", "/?lastEventId=%zz", "", "error"},
+		{"semicolon in query", "/?a=1;b=2&lastEventId=3", "", "error"},
+		{"malformed query under a usable header", "/?lastEventId=%zz", "h", "h"},
 	}
 	got := make(chan string, 1)
 	h := newServer(t, transports[0])
 	h.GET("/", func(c context.Context, ctx *app.RequestContext) {
-		got <- LastEventID(ctx)
+		id, err := LastEventID(ctx)
+		if err != nil {
+			id = "error"
+		}
+		got <- id
 		ctx.String(http.StatusOK, "ok")
 	})
 	base := startServer(t, h)
@@ -84,7 +90,7 @@ func TestLastEventID(t *testing.T) {
 	}
 }
 
-func TestHandlerConstructors(t *testing.T) {
+func TestHelpers(t *testing.T) {
 	count := func(n int) iter.Seq[int] {
 		return func(yield func(int) bool) {
 			for i := 1; i <= n; i++ {
@@ -95,38 +101,43 @@ func TestHandlerConstructors(t *testing.T) {
 		}
 	}
 	h := newServer(t, transports[0])
-	h.GET("/sse", SSESeq(func(c context.Context, ctx *app.RequestContext) (iter.Seq[int], error) {
-		return count(3), nil
-	}, nil))
-	h.GET("/sse-events", SSESeq(func(c context.Context, ctx *app.RequestContext) (iter.Seq[sse.Event], error) {
-		return func(yield func(sse.Event) bool) {
-			_ = yield(sse.Event{ID: "1", Type: "tick", Data: "a"}) && yield(sse.Event{ID: "2", Type: "tick", Data: "b"})
-		}, nil
-	}, nil))
-	h.GET("/sse-refused", SSESeq(func(c context.Context, ctx *app.RequestContext) (iter.Seq[int], error) {
-		ctx.String(http.StatusBadRequest, "bad count")
-		return nil, nil
-	}, nil))
-	h.GET("/sse-error", SSESeq(func(c context.Context, ctx *app.RequestContext) (iter.Seq[int], error) {
-		return nil, errors.New("backend down")
-	}, nil))
-	h.GET("/ndjson", NDJSONSeq(func(c context.Context, ctx *app.RequestContext) (iter.Seq[int], error) {
-		return count(3), nil
-	}, &ndjson.Options{Envelope: true}))
-	h.GET("/ndjson-chan", NDJSONChan(func(c context.Context, ctx *app.RequestContext) (<-chan string, error) {
+	h.GET("/sse", func(c context.Context, ctx *app.RequestContext) {
+		s, err := SSE(c, ctx, nil)
+		if err != nil {
+			return
+		}
+		defer s.Close()
+		for v := range count(3) {
+			sse.SendJSON(s, nil, v)
+		}
+	})
+	h.GET("/ndjson", func(c context.Context, ctx *app.RequestContext) {
+		s, err := NDJSON(c, ctx, &ndjson.Options{Envelope: true})
+		if err != nil {
+			return
+		}
+		defer s.Close()
+		ndjson.Seq(s, count(3))
+	})
+	h.GET("/ndjson-chan", func(c context.Context, ctx *app.RequestContext) {
+		s, err := NDJSON(c, ctx, nil)
+		if err != nil {
+			return
+		}
+		defer s.Close()
 		ch := make(chan string)
 		go func() {
 			defer close(ch)
-			for _, s := range []string{"x", "y"} {
+			for _, v := range []string{"x", "y"} {
 				select {
-				case ch <- s:
-				case <-c.Done():
+				case ch <- v:
+				case <-s.Context().Done():
 					return
 				}
 			}
 		}()
-		return ch, nil
-	}, nil))
+		ndjson.Chan(s, ch)
+	})
 	base := startServer(t, h)
 	client := newClient(t)
 
@@ -137,9 +148,6 @@ func TestHandlerConstructors(t *testing.T) {
 		body   string
 	}{
 		{"/sse", 200, sse.ContentType, "data: 1\n\ndata: 2\n\ndata: 3\n\n"},
-		{"/sse-events", 200, sse.ContentType, "id: 1\nevent: tick\ndata: a\n\nid: 2\nevent: tick\ndata: b\n\n"},
-		{"/sse-refused", 400, "text/plain; charset=utf-8", "bad count"},
-		{"/sse-error", 500, "text/plain; charset=utf-8", "Internal Server Error\n"},
 		{"/ndjson", 200, "application/x-ndjson", "{\"result\":1}\n{\"result\":2}\n{\"result\":3}\n{\"end\":true}\n"},
 		{"/ndjson-chan", 200, "application/x-ndjson", "\"x\"\n\"y\"\n"},
 	}
@@ -170,6 +178,12 @@ func TestHubTopic(t *testing.T) {
 	t.Run("invalid name", func(t *testing.T) {
 		r := get(t, client, base+"/topics/no%20spaces")
 		if body := readAll(t, r); r.StatusCode != http.StatusBadRequest || !strings.Contains(body, "invalid topic") {
+			t.Errorf("got %d %q, want 400 with a reason", r.StatusCode, body)
+		}
+	})
+	t.Run("malformed query", func(t *testing.T) {
+		r := get(t, client, base+"/topics/room?lastEventId=%zz")
+		if body := readAll(t, r); r.StatusCode != http.StatusBadRequest || !strings.Contains(body, "malformed query") {
 			t.Errorf("got %d %q, want 400 with a reason", r.StatusCode, body)
 		}
 	})
@@ -242,13 +256,13 @@ func TestPreinstalledWriter(t *testing.T) {
 					return
 				}
 				defer s.Close()
-				s.SendData("one") //nolint:errcheck
+				s.Send(&sse.Event{Data: "one"}) //nolint:errcheck
 				select {
 				case <-gotFirst:
 				case <-time.After(5 * time.Second):
 					t.Errorf("event one did not arrive before event two was due")
 				}
-				s.SendData("two") //nolint:errcheck
+				s.Send(&sse.Event{Data: "two"}) //nolint:errcheck
 			})
 			base := startServer(t, h)
 			r := get(t, newClient(t), base, "Accept-Encoding", "gzip")

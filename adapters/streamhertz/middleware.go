@@ -7,12 +7,12 @@ import (
 
 	"github.com/cloudwego/hertz/pkg/app"
 
+	"github.com/streamkit/streamkit/adapter"
 	"github.com/streamkit/streamkit/core"
-	"github.com/streamkit/streamkit/internal/adapterkit"
 )
 
 // Config configures [Middleware]. The zero value, and a nil *Config, mean
-// no registry and slog.Default() for logging.
+// no registry, panics passed on, and slog.Default() for logging.
 type Config struct {
 	// Registry is joined by every stream the helpers open under the
 	// middleware whose options name no registry of their own: it counts
@@ -21,9 +21,22 @@ type Config struct {
 	// down gracefully.
 	Registry *core.Registry
 
+	// Recover makes the middleware recover a panic of the handlers after
+	// it: logged with its stack to Logger, then answered with a plain-text
+	// 500 when nothing was sent yet, or, once the stream has started and
+	// the status is gone, by ending the stream cleanly (on HTTP/1.1 with
+	// its final chunk); the remaining handlers do not run. When false, the
+	// default, a panic goes on unchanged, for hertz's recovery middleware
+	// (server.Default installs one) or your own, once the middleware has
+	// stopped the stream the handler left open. An outer recovery must not
+	// reset the response once a stream went out (ctx.AbortWithMsg does;
+	// hertz's recovery.Recovery, which only sets the status, does not):
+	// hertz would write a second response after the stream.
+	Recover bool
+
 	// Logger receives panics recovered by the middleware and the errors
-	// that ended streams served by the handler constructors; nil means
-	// slog.Default() at the time of logging.
+	// that ended HubTopic streams; nil means slog.Default() at the time of
+	// logging.
 	Logger *slog.Logger
 }
 
@@ -32,9 +45,9 @@ const stateKey = "github.com/streamkit/streamkit/adapters/streamhertz.state"
 
 // stateOf returns the state Middleware left for the helpers of ctx's
 // request, nil outside the middleware.
-func stateOf(ctx *app.RequestContext) *adapterkit.State {
+func stateOf(ctx *app.RequestContext) *adapter.State {
 	v, _ := ctx.Get(stateKey)
-	st, _ := v.(*adapterkit.State)
+	st, _ := v.(*adapter.State)
 	return st
 }
 
@@ -48,19 +61,15 @@ func stateOf(ctx *app.RequestContext) *adapterkit.State {
 //   - answers 500 with a plain-text reason, without running the handler,
 //     when the request cannot be streamed (see [Conn]: HTTP/2 through
 //     hertz-contrib/http2, a hijacked connection);
-//   - hands cfg.Registry to the helpers ([SSE], [NDJSON], [Chunked] and the
-//     handler constructors), which use it when their options name none;
+//   - hands cfg.Registry to the helpers ([SSE], [NDJSON], [Chunked] and
+//     [HubTopic]), which use it when their options name none;
 //   - when the handler chain returns, closes the streams the helpers
 //     opened and stops the Conn from writing, and keeps hertz from writing
 //     a second response after a stream that went out (if something reset
 //     the response meanwhile);
-//   - recovers a panic of the handlers after it. Before anything was sent,
-//     the client gets an ordinary 500 with a plain-text body; once the
-//     stream has started, the status is gone, so the stream just ends
-//     cleanly (on HTTP/1.1 with its final chunk) and no second status line
-//     is written. Either way the panic and its stack are logged to
-//     cfg.Logger, the remaining handlers do not run, and the panic goes no
-//     further: a Recovery middleware outside this one does not see it.
+//   - after a panic of the handlers, stops the Conn from writing and
+//     passes the panic on unchanged, or, with cfg.Recover, recovers it
+//     (see [Config]).
 //
 // The middleware is safe for concurrent use by any number of requests.
 func Middleware(cfg *Config) app.HandlerFunc {
@@ -74,29 +83,38 @@ func Middleware(cfg *Config) app.HandlerFunc {
 			ctx.Abort()
 			return
 		}
-		st := adapterkit.NewState("streamhertz", conf.Registry, conf.Logger, nil)
+		st := adapter.NewState("streamhertz", conf.Registry, conf.Logger, nil)
 		ctx.Set(stateKey, st)
-		defer func() {
-			p := recover()
-			// After a panic, End closes no stream: the panic may have
-			// struck while one held its lock.
-			st.End(p == nil)
-			b := boundTo(ctx)
-			if p == nil {
-				if b != nil {
-					b.keep()
-					b.release()
-				}
-				return
+		normal, recovered := false, false
+		var onPanic func(any)
+		if conf.Recover {
+			onPanic = func(p any) {
+				recovered = true
+				recoverPanic(ctx, st, boundTo(ctx), p)
 			}
-			recovered(ctx, st, b, p)
+		}
+		defer func() {
+			b := boundTo(ctx)
+			switch {
+			case b == nil || recovered:
+			case normal:
+				b.keep()
+				b.release()
+			default:
+				// Run has ended the State after a panic it let through:
+				// stop the binding too, and let the panic go on.
+				b.abandon()
+				b.keep()
+			}
 		}()
-		ctx.Next(c)
+		st.Run(func() { ctx.Next(c) }, onPanic)
+		normal = true
 	}
 }
 
-// recovered handles a panic of the handler chain, after st.End.
-func recovered(ctx *app.RequestContext, st *adapterkit.State, b *binding, p any) {
+// recoverPanic handles a panic of the handler chain, after st.End, under
+// Config.Recover.
+func recoverPanic(ctx *app.RequestContext, st *adapter.State, b *binding, p any) {
 	ctx.Abort()
 	streaming := false
 	if b != nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cloudwego/hertz/pkg/app"
+	"github.com/cloudwego/hertz/pkg/app/middlewares/server/recovery"
 
 	"github.com/streamkit/streamkit/core"
 	"github.com/streamkit/streamkit/ndjson"
@@ -66,7 +68,7 @@ func TestMiddlewarePanic(t *testing.T) {
 				if err != nil {
 					return
 				}
-				s.SendData("one") //nolint:errcheck
+				s.Send(&sse.Event{Data: "one"}) //nolint:errcheck
 				panic("boom mid-stream")
 			},
 			wantStream: true,
@@ -94,7 +96,7 @@ func TestMiddlewarePanic(t *testing.T) {
 		for _, c := range cases {
 			t.Run(tr.name+"/"+c.name, func(t *testing.T) {
 				var logs syncBuffer
-				mw := Middleware(&Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+				mw := Middleware(&Config{Recover: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 				h := newServer(t, tr)
 				h.GET("/", mw, c.handler)
 				raw := rawExchange(t, startServer(t, h), "/")
@@ -124,6 +126,70 @@ func TestMiddlewarePanic(t *testing.T) {
 	}
 }
 
+// TestMiddlewarePanicPassesOn: without Config.Recover, a panic reaches
+// hertz's recovery middleware outside unchanged, before and after the
+// stream started; the response is that middleware's 500 or the stream,
+// cleanly ended, never both, and the stream left open writes nothing more.
+func TestMiddlewarePanicPassesOn(t *testing.T) {
+	boom := errors.New("boom")
+	for _, tr := range transports {
+		for _, streaming := range []bool{false, true} {
+			name := tr.name + "/before streaming"
+			if streaming {
+				name = tr.name + "/mid-stream"
+			}
+			t.Run(name, func(t *testing.T) {
+				seen := make(chan any, 1)
+				outer := recovery.Recovery(recovery.WithRecoveryHandler(
+					func(c context.Context, ctx *app.RequestContext, p any, stack []byte) {
+						seen <- p
+						ctx.AbortWithStatus(http.StatusInternalServerError) // as its default handler does
+					}))
+				leaked := make(chan *sse.Stream, 1)
+				h := newServer(t, tr)
+				h.GET("/", outer, Middleware(nil), func(c context.Context, ctx *app.RequestContext) {
+					if !streaming {
+						panic(boom)
+					}
+					s, err := SSE(c, ctx, &sse.Options{Heartbeat: 5 * time.Millisecond})
+					if err != nil {
+						t.Errorf("SSE: %v", err)
+						return
+					}
+					leaked <- s                     // no Close: the middleware must stop it
+					s.Send(&sse.Event{Data: "one"}) //nolint:errcheck
+					panic(boom)
+				})
+				raw := rawExchange(t, startServer(t, h), "/")
+				select {
+				case p := <-seen:
+					if p != boom { //nolint:errorlint // the very value
+						t.Errorf("outer recovery saw %v, want the handler's panic value", p)
+					}
+				default:
+					t.Error("outer recovery saw no panic")
+				}
+				if n := strings.Count(raw, "HTTP/1.1 "); n != 1 {
+					t.Errorf("the response holds %d status lines, want 1: %q", n, raw)
+				}
+				if !streaming {
+					if !strings.HasPrefix(raw, "HTTP/1.1 500 ") {
+						t.Errorf("response = %q, want the outer recovery's 500", raw)
+					}
+					return
+				}
+				if !strings.HasPrefix(raw, "HTTP/1.1 200 OK\r\n") ||
+					!strings.Contains(raw, "data: one\n\n") || !strings.HasSuffix(raw, "\r\n0\r\n\r\n") {
+					t.Errorf("response = %q, want the stream with event one and a final chunk", raw)
+				}
+				if err := (<-leaked).Send(&sse.Event{Data: "late"}); err == nil {
+					t.Error("Send after the panic = nil, want an error: the stream must be stopped")
+				}
+			})
+		}
+	}
+}
+
 // TestMiddlewareAfterReset checks that resetting the response after a
 // stream went out (AbortWithMsg, as error handlers do) cannot make hertz
 // write a second response after the stream.
@@ -134,8 +200,8 @@ func TestMiddlewareAfterReset(t *testing.T) {
 		if err != nil {
 			return
 		}
-		s.SendData("one") //nolint:errcheck
-		s.Close()         //nolint:errcheck
+		s.Send(&sse.Event{Data: "one"}) //nolint:errcheck
+		s.Close()                       //nolint:errcheck
 		ctx.AbortWithMsg("too late", http.StatusInternalServerError)
 	})
 	raw := rawExchange(t, startServer(t, h), "/")
@@ -187,10 +253,10 @@ func TestMiddlewareRegistry(t *testing.T) {
 			return
 		}
 		defer s.Close()
-		s.SendData("held") //nolint:errcheck
+		s.Send(&sse.Event{Data: "held"}) //nolint:errcheck
 		select {
 		case <-release:
-		case <-s.Done():
+		case <-s.Context().Done():
 		}
 	})
 	base := startServer(t, h)
@@ -225,7 +291,7 @@ func TestMiddlewareRegistry(t *testing.T) {
 func TestMiddlewareClosesStreams(t *testing.T) {
 	h := newServer(t, transports[0])
 	h.GET("/", Middleware(nil), func(c context.Context, ctx *app.RequestContext) {
-		s, err := NDJSON(c, ctx, &ndjson.Options{Flush: core.Coalesce(1<<20, time.Hour)})
+		s, err := NDJSON(c, ctx, &ndjson.Options{Flush: core.FlushPolicy{MaxBytes: 1 << 20, MaxDelay: time.Hour}})
 		if err != nil {
 			return
 		}
@@ -254,7 +320,7 @@ func TestHelpersWithoutMiddleware(t *testing.T) {
 			return
 		}
 		ctxs <- s.Context()
-		s.SendData("one") //nolint:errcheck
+		s.Send(&sse.Event{Data: "one"}) //nolint:errcheck
 		// Returning without Close: heartbeats must not outlive the handler.
 	})
 	base := startServer(t, h)

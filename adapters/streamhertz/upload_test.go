@@ -18,7 +18,7 @@ import (
 	"github.com/cloudwego/hertz/pkg/app/server"
 	"github.com/cloudwego/hertz/pkg/common/config"
 
-	"github.com/streamkit/streamkit/chunked"
+	"github.com/streamkit/streamkit/upload"
 )
 
 // pattern is an endless body whose byte i is i % 251, made without
@@ -52,7 +52,7 @@ func patternSum(n int64) string {
 func uploadServer(t testing.TB, tr transport, limit int64, extra ...config.Option) string {
 	h := newServer(t, tr, append([]config.Option{server.WithStreamBody(true)}, extra...)...)
 	h.POST("/upload", func(c context.Context, ctx *app.RequestContext) {
-		u, err := Upload(ctx, &chunked.UploadOptions{MaxBytes: limit})
+		u, err := Upload(ctx, &upload.Options{MaxBytes: limit})
 		if err != nil {
 			return
 		}
@@ -60,7 +60,7 @@ func uploadServer(t testing.TB, tr transport, limit int64, extra ...config.Optio
 		n, err := io.Copy(sum, u)
 		if err != nil {
 			ctx.SetConnectionClose()
-			ctx.String(chunked.StatusOf(err), "%v", err)
+			ctx.String(upload.Status(err), "%v", err)
 			return
 		}
 		ctx.String(http.StatusOK, `{"bytes":%d,"sha256":"%x"}`, n, sum.Sum(nil))
@@ -103,8 +103,8 @@ func TestUpload(t *testing.T) {
 		{"raw without length", "", io.LimitReader(&pattern{}, 50000), -1, 200, patternSum(50000)},
 		{"multipart", mpType, bytes.NewReader(mpBody), int64(len(mpBody)), 200,
 			fmt.Sprintf(`{"bytes":12,"sha256":"%x"}`, sha256.Sum256([]byte("file content")))},
-		{"declared too large", "", io.LimitReader(&pattern{}, limit+1), limit + 1, 413, "chunked: upload too large"},
-		{"too large without length", "", io.LimitReader(&pattern{}, limit+1000), -1, 413, "chunked: upload too large"},
+		{"declared too large", "", io.LimitReader(&pattern{}, limit+1), limit + 1, 413, "upload: too large"},
+		{"too large without length", "", io.LimitReader(&pattern{}, limit+1000), -1, 413, "upload: too large"},
 		{"multipart without a file", noFileType, bytes.NewReader(noFileBody), int64(len(noFileBody)), 400, "no file part"},
 	}
 	for _, c := range cases {

@@ -54,7 +54,7 @@ func TestRecorder(t *testing.T) {
 
 func TestRecorderWaitFlush(t *testing.T) {
 	rec := streamtest.NewRecorder()
-	s, err := core.New(rec, &core.Options{Flush: core.Coalesce(1<<20, 5*time.Millisecond)})
+	s, err := core.New(rec, &core.Options{Flush: core.FlushPolicy{MaxBytes: 1 << 20, MaxDelay: 5 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}

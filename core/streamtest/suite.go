@@ -256,7 +256,7 @@ func (s *suite) deadClient(t *testing.T) {
 		for time.Now().Before(deadline) {
 			if _, err := st.Write([]byte(strings.Repeat("x", 1024) + "\n")); err != nil {
 				select {
-				case <-st.Done():
+				case <-st.Context().Done():
 				default:
 					t.Errorf("stream not done after a failed write")
 				}
@@ -315,7 +315,7 @@ func (s *suite) disconnectOnce(t *testing.T) time.Duration {
 		defer st.Close()
 		write(t, st, "one\n")
 		select {
-		case <-st.Done():
+		case <-st.Context().Done():
 			at := <-closedAt
 			elapsed <- time.Since(at)
 		case <-time.After(5 * time.Second):
@@ -333,7 +333,7 @@ func (s *suite) concurrentWriters(t *testing.T) {
 	const writers, each = 8, 200
 	pad := strings.Repeat("p", 64)
 	url, client := s.serve(t, ServerConfig{}, func(t *testing.T, c core.Conn) {
-		st := newStream(t, c, &core.Options{Flush: core.Coalesce(4096, time.Millisecond)})
+		st := newStream(t, c, &core.Options{Flush: core.FlushPolicy{MaxBytes: 4096, MaxDelay: time.Millisecond}})
 		if st == nil {
 			return
 		}
@@ -391,7 +391,7 @@ func (s *suite) heartbeat(t *testing.T) {
 		write(t, st, "one\n")
 		select {
 		case <-stop:
-		case <-st.Done():
+		case <-st.Context().Done():
 		case <-time.After(10 * time.Second):
 		}
 	})
@@ -411,7 +411,7 @@ func (s *suite) heartbeat(t *testing.T) {
 func (s *suite) coalesced(t *testing.T) {
 	stop := make(chan struct{})
 	url, client := s.serve(t, ServerConfig{}, func(t *testing.T, c core.Conn) {
-		st := newStream(t, c, &core.Options{Flush: core.Coalesce(1<<20, 30*time.Millisecond)})
+		st := newStream(t, c, &core.Options{Flush: core.FlushPolicy{MaxBytes: 1 << 20, MaxDelay: 30 * time.Millisecond}})
 		if st == nil {
 			return
 		}
@@ -422,7 +422,7 @@ func (s *suite) coalesced(t *testing.T) {
 		// No explicit flush: the delay alone must send them.
 		select {
 		case <-stop:
-		case <-st.Done():
+		case <-st.Context().Done():
 		case <-time.After(10 * time.Second):
 		}
 	})
@@ -595,7 +595,7 @@ func (s *suite) shutdown(t *testing.T) {
 			return
 		}
 		write(t, st, "hi\n")
-		<-st.Done()
+		<-st.Context().Done()
 		returned <- st.Err()
 	})
 	var readers []*bufio.Reader

@@ -24,6 +24,7 @@ import (
 	"github.com/streamkit/streamkit/hub"
 	"github.com/streamkit/streamkit/ndjson"
 	"github.com/streamkit/streamkit/sse"
+	"github.com/streamkit/streamkit/upload"
 )
 
 func main() { demo.Main("echo", nil, nil, run) }
@@ -84,7 +85,7 @@ type app struct {
 func (a *app) sseOptions(coalesce bool) *sse.Options {
 	o := &sse.Options{Heartbeat: a.cfg.Heartbeat}
 	if coalesce {
-		o.Flush = core.Coalesce(16<<10, 10*time.Millisecond)
+		o.Flush = core.FlushPolicy{MaxBytes: 16 << 10, MaxDelay: 10 * time.Millisecond}
 	}
 	return o
 }
@@ -107,7 +108,7 @@ func (a *app) healthz(c echo.Context) error {
 }
 
 func (a *app) stats(c echo.Context) error {
-	return c.JSON(http.StatusOK, a.reg.Stats())
+	return c.JSON(http.StatusOK, demo.StatsOf(a.reg))
 }
 
 func (a *app) sseTicks(c echo.Context) error {
@@ -115,7 +116,11 @@ func (a *app) sseTicks(c echo.Context) error {
 	if err != nil {
 		return badRequest(c, err)
 	}
-	next, done, err := t.Resume(streamecho.LastEventID(c))
+	last, err := sse.LastEventID(c.Request())
+	if err != nil {
+		return badRequest(c, err)
+	}
+	next, done, err := t.Resume(last)
 	if err != nil {
 		return badRequest(c, err)
 	}
@@ -144,7 +149,7 @@ func (a *app) sseEcho(c echo.Context) error {
 		return err
 	}
 	defer s.Close()
-	s.WriteEncoded(event)
+	s.Core().Write(event) // pre-encoded bytes: the escape hatch
 	return nil
 }
 
@@ -178,7 +183,7 @@ func (a *app) ndjsonTicks(c echo.Context) error {
 	}
 	opts := &ndjson.Options{}
 	if t.Interval == 0 {
-		opts.Flush = core.Coalesce(16<<10, 10*time.Millisecond)
+		opts.Flush = core.FlushPolicy{MaxBytes: 16 << 10, MaxDelay: 10 * time.Millisecond}
 	}
 	s, err := streamecho.NDJSON(c, opts)
 	if err != nil {
@@ -209,7 +214,7 @@ func (a *app) upload(c echo.Context) error {
 		return badRequest(c, err)
 	}
 	progress := demo.NewProgress(a.hub, topic)
-	u, err := streamecho.Upload(c, &chunked.UploadOptions{MaxBytes: a.cfg.MaxUpload, Progress: progress.Update})
+	u, err := streamecho.Upload(c, &upload.Options{MaxBytes: a.cfg.MaxUpload, Progress: progress.Update})
 	if err != nil {
 		progress.Fail(err)
 		return err // an *echo.HTTPError: 413 or 400, answered by echo
@@ -217,7 +222,7 @@ func (a *app) upload(c echo.Context) error {
 	res, err := demo.HashUpload(u)
 	if err != nil {
 		progress.Fail(err)
-		return streamecho.UploadError(err)
+		return echo.NewHTTPError(upload.Status(err), err.Error()).SetInternal(err)
 	}
 	progress.Done(res)
 	return c.JSON(http.StatusOK, res)

@@ -22,6 +22,7 @@ import (
 	"github.com/streamkit/streamkit/hub"
 	"github.com/streamkit/streamkit/ndjson"
 	"github.com/streamkit/streamkit/sse"
+	"github.com/streamkit/streamkit/upload"
 )
 
 func main() { demo.Main("gin", nil, nil, run) }
@@ -83,7 +84,7 @@ type app struct {
 func (a *app) sseOptions(coalesce bool) *sse.Options {
 	o := &sse.Options{Heartbeat: a.cfg.Heartbeat}
 	if coalesce {
-		o.Flush = core.Coalesce(16<<10, 10*time.Millisecond)
+		o.Flush = core.FlushPolicy{MaxBytes: 16 << 10, MaxDelay: 10 * time.Millisecond}
 	}
 	return o
 }
@@ -100,7 +101,7 @@ func (a *app) healthz(c *gin.Context) {
 }
 
 func (a *app) stats(c *gin.Context) {
-	c.JSON(http.StatusOK, a.reg.Stats())
+	c.JSON(http.StatusOK, demo.StatsOf(a.reg))
 }
 
 func (a *app) sseTicks(c *gin.Context) {
@@ -109,7 +110,12 @@ func (a *app) sseTicks(c *gin.Context) {
 		c.String(http.StatusBadRequest, err.Error())
 		return
 	}
-	next, done, err := t.Resume(streamgin.LastEventID(c))
+	last, err := sse.LastEventID(c.Request)
+	if err != nil {
+		c.String(http.StatusBadRequest, err.Error())
+		return
+	}
+	next, done, err := t.Resume(last)
 	if err != nil {
 		c.String(http.StatusBadRequest, err.Error())
 		return
@@ -140,7 +146,7 @@ func (a *app) sseEcho(c *gin.Context) {
 		return
 	}
 	defer s.Close()
-	s.WriteEncoded(event)
+	s.Core().Write(event) // pre-encoded bytes: the escape hatch
 }
 
 func (a *app) publish(c *gin.Context) {
@@ -179,7 +185,7 @@ func (a *app) ndjsonTicks(c *gin.Context) {
 	}
 	opts := &ndjson.Options{}
 	if t.Interval == 0 {
-		opts.Flush = core.Coalesce(16<<10, 10*time.Millisecond)
+		opts.Flush = core.FlushPolicy{MaxBytes: 16 << 10, MaxDelay: 10 * time.Millisecond}
 	}
 	s, err := streamgin.NDJSON(c, opts)
 	if err != nil {
@@ -210,7 +216,7 @@ func (a *app) upload(c *gin.Context) {
 		return
 	}
 	progress := demo.NewProgress(a.hub, topic)
-	u, err := streamgin.Upload(c, &chunked.UploadOptions{MaxBytes: a.cfg.MaxUpload, Progress: progress.Update})
+	u, err := streamgin.Upload(c, &upload.Options{MaxBytes: a.cfg.MaxUpload, Progress: progress.Update})
 	if err != nil {
 		progress.Fail(err)
 		return // refused before reading: already answered (413 or 400)
@@ -218,7 +224,7 @@ func (a *app) upload(c *gin.Context) {
 	res, err := demo.HashUpload(u)
 	if err != nil {
 		progress.Fail(err)
-		c.String(chunked.StatusOf(err), err.Error())
+		c.String(upload.Status(err), err.Error())
 		return
 	}
 	progress.Done(res)

@@ -39,6 +39,7 @@ import (
 	"github.com/streamkit/streamkit/hub"
 	"github.com/streamkit/streamkit/ndjson"
 	"github.com/streamkit/streamkit/sse"
+	"github.com/streamkit/streamkit/upload"
 )
 
 func main() {
@@ -136,7 +137,7 @@ type handlers struct {
 func (a *handlers) sseOptions(coalesce bool) *sse.Options {
 	o := &sse.Options{Heartbeat: a.cfg.Heartbeat}
 	if coalesce {
-		o.Flush = core.Coalesce(16<<10, 10*time.Millisecond)
+		o.Flush = core.FlushPolicy{MaxBytes: 16 << 10, MaxDelay: 10 * time.Millisecond}
 	}
 	return o
 }
@@ -161,7 +162,7 @@ func (a *handlers) healthz(c context.Context, ctx *app.RequestContext) {
 }
 
 func (a *handlers) stats(c context.Context, ctx *app.RequestContext) {
-	ctx.JSON(http.StatusOK, a.reg.Stats())
+	ctx.JSON(http.StatusOK, demo.StatsOf(a.reg))
 }
 
 func (a *handlers) sseTicks(c context.Context, ctx *app.RequestContext) {
@@ -170,7 +171,12 @@ func (a *handlers) sseTicks(c context.Context, ctx *app.RequestContext) {
 		ctx.String(http.StatusBadRequest, err.Error())
 		return
 	}
-	next, done, err := t.Resume(streamhertz.LastEventID(ctx))
+	last, err := streamhertz.LastEventID(ctx)
+	if err != nil {
+		ctx.String(http.StatusBadRequest, err.Error())
+		return
+	}
+	next, done, err := t.Resume(last)
 	if err != nil {
 		ctx.String(http.StatusBadRequest, err.Error())
 		return
@@ -201,7 +207,7 @@ func (a *handlers) sseEcho(c context.Context, ctx *app.RequestContext) {
 		return
 	}
 	defer s.Close()
-	s.WriteEncoded(event)
+	s.Core().Write(event) // pre-encoded bytes: the escape hatch
 }
 
 func (a *handlers) publish(c context.Context, ctx *app.RequestContext) {
@@ -241,7 +247,7 @@ func (a *handlers) ndjsonTicks(c context.Context, ctx *app.RequestContext) {
 	}
 	opts := &ndjson.Options{}
 	if t.Interval == 0 {
-		opts.Flush = core.Coalesce(16<<10, 10*time.Millisecond)
+		opts.Flush = core.FlushPolicy{MaxBytes: 16 << 10, MaxDelay: 10 * time.Millisecond}
 	}
 	s, err := streamhertz.NDJSON(c, ctx, opts)
 	if err != nil {
@@ -272,7 +278,7 @@ func (a *handlers) upload(c context.Context, ctx *app.RequestContext) {
 		return
 	}
 	progress := demo.NewProgress(a.hub, topic)
-	u, err := streamhertz.Upload(ctx, &chunked.UploadOptions{MaxBytes: a.cfg.MaxUpload, Progress: progress.Update})
+	u, err := streamhertz.Upload(ctx, &upload.Options{MaxBytes: a.cfg.MaxUpload, Progress: progress.Update})
 	if err != nil {
 		progress.Fail(err)
 		return // refused before reading: already answered (413 or 400)
@@ -281,7 +287,7 @@ func (a *handlers) upload(c context.Context, ctx *app.RequestContext) {
 	if err != nil {
 		progress.Fail(err)
 		ctx.SetConnectionClose() // the rest of the body is unread
-		ctx.String(chunked.StatusOf(err), err.Error())
+		ctx.String(upload.Status(err), err.Error())
 		return
 	}
 	progress.Done(res)

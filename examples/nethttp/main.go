@@ -1,7 +1,7 @@
 // Command nethttp is the streamkit demo app on plain net/http: the routes
-// of the demo-app contract on a ServeMux with method and pattern routes, the
-// handlers written with the root module's packages directly (core, sse,
-// ndjson, chunked, hub): net/http needs no adapter.
+// of the demo-app contract on a ServeMux with method and pattern routes,
+// under streamhttp's middleware, the handlers written with its helpers as
+// the gin, echo and hertz examples are with their adapters'.
 //
 //	go run ./nethttp -addr 127.0.0.1:8080
 package main
@@ -22,6 +22,8 @@ import (
 	"github.com/streamkit/streamkit/hub"
 	"github.com/streamkit/streamkit/ndjson"
 	"github.com/streamkit/streamkit/sse"
+	"github.com/streamkit/streamkit/streamhttp"
+	"github.com/streamkit/streamkit/upload"
 )
 
 func main() { demo.Main("nethttp", nil, nil, run) }
@@ -39,7 +41,7 @@ func run(cfg *demo.Config) error {
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.HandleFunc("GET /sse/ticks", a.sseTicks)
 	mux.HandleFunc("GET /sse/echo", a.sseEcho)
-	mux.HandleFunc("GET /sse/topics/{topic}", a.subscribe)
+	mux.Handle("GET /sse/topics/{topic}", streamhttp.HubTopic(h, "topic", a.sseOptions(false)))
 	mux.HandleFunc("POST /topics/{topic}", a.publish)
 	mux.HandleFunc("GET /ndjson/ticks", a.ndjsonTicks)
 	mux.HandleFunc("GET /chunked/download", a.download)
@@ -52,7 +54,9 @@ func run(cfg *demo.Config) error {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           mux,
+		// The middleware gives every stream the registry, and closes
+		// whatever a handler left open when it returns.
+		Handler:           streamhttp.Middleware(&streamhttp.Config{Registry: reg})(mux),
 		ReadHeaderTimeout: 10 * time.Second,
 		// /sse/echo carries its event in the query string.
 		MaxHeaderBytes: 8 << 20,
@@ -67,20 +71,22 @@ func run(cfg *demo.Config) error {
 	return demo.Run(os.Stderr, serve, srv.Shutdown, reg, closeHub)
 }
 
-// app holds what the handlers share. Every stream joins reg, which counts
-// them for /stats and ends them gracefully on shutdown.
+// app holds what the handlers share. Every stream joins reg, through the
+// middleware, which counts them for /stats and ends them gracefully on
+// shutdown.
 type app struct {
 	cfg *demo.Config
 	reg *core.Registry
 	hub *hub.Hub
 }
 
-// sseOptions are the options of every event stream: heartbeats, and the
-// registry. Ticks sent as fast as possible are coalesced into fewer flushes.
+// sseOptions are the options of every event stream; the middleware adds
+// the registry. Ticks sent as fast as possible are coalesced into fewer
+// flushes.
 func (a *app) sseOptions(coalesce bool) *sse.Options {
-	o := &sse.Options{Heartbeat: a.cfg.Heartbeat, Registry: a.reg}
+	o := &sse.Options{Heartbeat: a.cfg.Heartbeat}
 	if coalesce {
-		o.Flush = core.Coalesce(16<<10, 10*time.Millisecond)
+		o.Flush = core.FlushPolicy{MaxBytes: 16 << 10, MaxDelay: 10 * time.Millisecond}
 	}
 	return o
 }
@@ -95,39 +101,29 @@ func (a *app) healthz(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, "ok")
 }
 
-// conn binds the response to a core.Conn, or answers 500 when the writer
-// cannot stream (under http.TimeoutHandler, for one).
-func conn(w http.ResponseWriter, r *http.Request) (*core.HTTPConn, bool) {
-	c, err := core.NewHTTPConn(w, r)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return nil, false
-	}
-	return c, true
-}
-
 func (a *app) sseTicks(w http.ResponseWriter, r *http.Request) {
 	t, err := demo.ParseTicks(demo.URLQuery(r.URL.Query()))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	next, done, err := t.Resume(sse.LastEventIDFromRequest(r))
+	last, err := sse.LastEventID(r)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	c, ok := conn(w, r)
-	if !ok {
+	next, done, err := t.Resume(last)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	if done {
-		sse.NoContent(c) // the client has every tick: stop reconnecting
+		w.WriteHeader(http.StatusNoContent) // the client has every tick: stop reconnecting
 		return
 	}
-	s, err := sse.NewStream(c, a.sseOptions(t.Interval == 0))
+	s, err := streamhttp.SSE(w, r, a.sseOptions(t.Interval == 0))
 	if err != nil {
-		return // refused (503 sent), or the client left
+		return // already answered (500, 503), or the client left
 	}
 	defer s.Close()
 	t.Run(s.Context(), next, func(n int) error {
@@ -142,44 +138,12 @@ func (a *app) sseEcho(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	c, ok := conn(w, r)
-	if !ok {
-		return
-	}
-	s, err := sse.NewStream(c, a.sseOptions(false))
+	s, err := streamhttp.SSE(w, r, a.sseOptions(false))
 	if err != nil {
 		return
 	}
 	defer s.Close()
-	s.WriteEncoded(event)
-}
-
-func (a *app) subscribe(w http.ResponseWriter, r *http.Request) {
-	topic := r.PathValue("topic")
-	if err := demo.CheckTopic(topic); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	// Subscribe before the headers go out: a page publishes as soon as its
-	// EventSource opens, and that event must not be missed.
-	sub, err := a.hub.Subscribe(r.Context(), topic, sse.LastEventIDFromRequest(r))
-	if err != nil {
-		http.Error(w, "the topic cannot be served now", http.StatusServiceUnavailable)
-		return
-	}
-	c, ok := conn(w, r)
-	if !ok {
-		sub.Close()
-		return
-	}
-	s, err := sse.NewStream(c, a.sseOptions(false))
-	if err != nil {
-		sub.Close()
-		return
-	}
-	// Replays what the client missed (or sends a resync), then live events,
-	// until the client leaves or the server shuts down. It closes s and sub.
-	a.hub.ServeSSE(s, sub)
+	s.Core().Write(event) // pre-encoded bytes: the escape hatch
 }
 
 func (a *app) publish(w http.ResponseWriter, r *http.Request) {
@@ -216,15 +180,11 @@ func (a *app) ndjsonTicks(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	c, ok := conn(w, r)
-	if !ok {
-		return
-	}
-	opts := &ndjson.Options{Registry: a.reg}
+	opts := &ndjson.Options{}
 	if t.Interval == 0 {
-		opts.Flush = core.Coalesce(16<<10, 10*time.Millisecond)
+		opts.Flush = core.FlushPolicy{MaxBytes: 16 << 10, MaxDelay: 10 * time.Millisecond}
 	}
-	s, err := ndjson.NewStream(c, opts)
+	s, err := streamhttp.NDJSON(w, r, opts)
 	if err != nil {
 		return
 	}
@@ -238,11 +198,7 @@ func (a *app) download(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	c, ok := conn(w, r)
-	if !ok {
-		return
-	}
-	s, err := chunked.NewStream(c, &chunked.Options{Registry: a.reg})
+	s, err := streamhttp.Chunked(w, r, nil)
 	if err != nil {
 		return
 	}
@@ -257,14 +213,14 @@ func (a *app) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	progress := demo.NewProgress(a.hub, topic)
-	u, err := chunked.ReadRequest(r, &chunked.UploadOptions{MaxBytes: a.cfg.MaxUpload, Progress: progress.Update})
+	u, err := upload.Read(r, &upload.Options{MaxBytes: a.cfg.MaxUpload, Progress: progress.Update})
 	var res demo.UploadResult
 	if err == nil {
 		res, err = demo.HashUpload(u)
 	}
 	if err != nil {
 		progress.Fail(err)
-		http.Error(w, err.Error(), chunked.StatusOf(err))
+		http.Error(w, err.Error(), upload.Status(err))
 		return
 	}
 	progress.Done(res)
@@ -272,7 +228,7 @@ func (a *app) upload(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) stats(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, a.reg.Stats())
+	writeJSON(w, demo.StatsOf(a.reg))
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -95,6 +95,6 @@ func sendAll(s *sse.Stream, ev *events, req request) {
 	}
 	if req.idle {
 		s.Flush() //nolint:errcheck // a failure ends the stream, which Done reports
-		<-s.Done()
+		<-s.Context().Done()
 	}
 }

@@ -42,7 +42,7 @@ const (
 	// every event (the default).
 	Streamkit = "streamkit"
 	// Coalesce is the streamkit adapter's SSE stream with
-	// core.Coalesce(CoalesceBytes, CoalesceDelay).
+	// core.FlushPolicy{MaxBytes: CoalesceBytes, MaxDelay: CoalesceDelay}.
 	Coalesce = "coalesce"
 	// Batch writes events encoded before the request in 32 KiB writes,
 	// each flushed: the ceiling of what the framework can carry.
@@ -190,7 +190,7 @@ func serveHTTP(ln net.Listener, h http.Handler) (*Server, error) {
 // flushPolicy returns the streamkit flush policy of mode.
 func flushPolicy(mode string) core.FlushPolicy {
 	if mode == Coalesce {
-		return core.Coalesce(CoalesceBytes, CoalesceDelay)
+		return core.FlushPolicy{MaxBytes: CoalesceBytes, MaxDelay: CoalesceDelay}
 	}
 	return core.FlushPolicy{}
 }

@@ -112,7 +112,7 @@ func (t Ticks) Resume(lastEventID string) (next int, done bool, err error) {
 
 // ParseEcho reads the fields of /sse/echo (data, event, id, retry in
 // milliseconds, comment; each optional) and returns the event encoded for
-// sse.Stream.WriteEncoded. A field the wire format cannot carry, such as a
+// sse.Stream.Core().Write. A field the wire format cannot carry, such as a
 // line break in id or event, or a retry that is not a number, is an error.
 //
 // An id given empty ("id=") is sent as an empty id field, which resets the

@@ -50,7 +50,7 @@ func NewProgress(h *hub.Hub, topic string) *Progress {
 }
 
 // Update reports that n bytes of the request body have been read so far,
-// of total (-1 when unknown): it is chunked.UploadOptions.Progress. It
+// of total (-1 when unknown): it is upload.Options.Progress. It
 // publishes at most every [ProgressEvery], and always the first report.
 func (p *Progress) Update(n, total int64) {
 	if p == nil {

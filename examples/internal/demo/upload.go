@@ -6,9 +6,9 @@ import (
 	"io"
 )
 
-// HashUpload reads an upload (a chunked.Upload) to its end through SHA-256,
+// HashUpload reads an upload (an upload.Body) to its end through SHA-256,
 // in constant memory, and returns the answer of POST /upload. On error the
-// result holds the bytes read so far; chunked.StatusOf gives the status to
+// result holds the bytes read so far; upload.Status gives the status to
 // answer with.
 func HashUpload(u io.Reader) (UploadResult, error) {
 	h := sha256.New()

@@ -1,4 +1,4 @@
-package adapterkit_test
+package adapter_test
 
 import (
 	"testing"

@@ -1,4 +1,4 @@
-package adapterkit_test
+package adapter_test
 
 import (
 	"errors"
@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamkit/streamkit/adapter"
 	"github.com/streamkit/streamkit/core"
-	"github.com/streamkit/streamkit/internal/adapterkit"
 )
 
 func TestGate(t *testing.T) {
@@ -23,7 +23,7 @@ func TestGate(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var g adapterkit.Gate
+			var g adapter.Gate
 			for range tc.closes {
 				g.Close()
 			}
@@ -41,7 +41,7 @@ func TestGate(t *testing.T) {
 // TestGateCloseWaits: Close cannot return while a call holds the gate, so
 // no gated call runs after the handler returned.
 func TestGateCloseWaits(t *testing.T) {
-	var g adapterkit.Gate
+	var g adapter.Gate
 	if !g.Enter() {
 		t.Fatal("Enter() = false on a new gate, want true")
 	}
@@ -69,7 +69,7 @@ func TestGatedConn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gc := &adapterkit.GatedConn{HTTPConn: hc, Closed: done}
+	gc := &adapter.GatedConn{HTTPConn: hc, Closed: done}
 
 	if err := gc.Enter(); err != nil {
 		t.Fatalf("Enter() = %v, want nil on an open gate", err)

@@ -1,4 +1,4 @@
-package chunked_test
+package upload_test
 
 import (
 	"bytes"
@@ -14,12 +14,22 @@ import (
 	"testing"
 	"testing/iotest"
 
-	"github.com/streamkit/streamkit/chunked"
+	"github.com/streamkit/streamkit/upload"
 
 	"github.com/streamkit/streamkit/internal/livetest"
 )
 
 const boundary = "xYzZY"
+
+// consume reads the upload in body and copies its content to w, as a
+// handler does: ReadFrom, then io.Copy.
+func consume(w io.Writer, body io.Reader, ctype string, length int64, opts *upload.Options) (int64, error) {
+	u, err := upload.ReadFrom(body, ctype, length, opts)
+	if err != nil {
+		return 0, err
+	}
+	return io.Copy(w, u)
+}
 
 // form builds a multipart/form-data body: fields are name=value pairs, and
 // a name starting with "file:" becomes a file part with that filename.
@@ -50,7 +60,7 @@ func (u unread) Read([]byte) (int, error) {
 	return 0, io.EOF
 }
 
-func TestReadUpload(t *testing.T) {
+func TestReadFrom(t *testing.T) {
 	big := strings.Repeat("z", 5000)
 	tests := []struct {
 		name      string
@@ -58,7 +68,7 @@ func TestReadUpload(t *testing.T) {
 		in        string
 		ctype     string
 		length    int64 // the declared Content-Length; -1 for none
-		opts      *chunked.UploadOptions
+		opts      *upload.Options
 		want      string
 		wantFile  string
 		wantField string
@@ -68,8 +78,8 @@ func TestReadUpload(t *testing.T) {
 	}{
 		{name: "raw", in: "hello", ctype: "text/plain", length: 5, want: "hello", wantType: "text/plain"},
 		{name: "raw without content type or length", in: "hi", length: -1, want: "hi"},
-		{name: "raw at the limit", in: "12345", length: -1, opts: &chunked.UploadOptions{MaxBytes: 5}, want: "12345"},
-		{name: "raw no limit", in: big, length: -1, opts: &chunked.UploadOptions{MaxBytes: -1}, want: big},
+		{name: "raw at the limit", in: "12345", length: -1, opts: &upload.Options{MaxBytes: 5}, want: "12345"},
+		{name: "raw no limit", in: big, length: -1, opts: &upload.Options{MaxBytes: -1}, want: big},
 		{name: "empty raw body", in: "", length: 0, want: ""},
 		{name: "nil body", body: nilReader{}, length: 0, want: ""},
 		{name: "multipart file", in: form("file:a.txt", "content\r\nwith lines"), ctype: formType, length: -1,
@@ -77,21 +87,21 @@ func TestReadUpload(t *testing.T) {
 		{name: "multipart fields before the file", in: form("title", "x", "note", big, "file:dir/b.bin", "data", "after", "y"), ctype: formType, length: -1,
 			want: "data", wantFile: "b.bin", wantField: "upload", wantType: "application/octet-stream"},
 		{name: "multipart named field", in: form("title", "the title", "file:c", "data"), ctype: formType, length: -1,
-			opts: &chunked.UploadOptions{Field: "title"}, want: "the title", wantField: "title"},
+			opts: &upload.Options{Field: "title"}, want: "the title", wantField: "title"},
 		{name: "multipart type parameters in any case", in: form("file:d", "x"), ctype: "Multipart/Form-Data; Boundary=" + boundary, length: -1,
 			want: "x", wantFile: "d", wantField: "upload", wantType: "application/octet-stream"},
-		{name: "multipart without a file", in: form("title", "x"), ctype: formType, length: -1, wantErr: chunked.ErrNoFile, wantCode: 400},
-		{name: "multipart without the named field", in: form("file:x", "x"), ctype: formType, length: -1, opts: &chunked.UploadOptions{Field: "other"}, wantErr: chunked.ErrNoFile, wantCode: 400},
-		{name: "multipart no boundary", in: form("file:x", "x"), ctype: "multipart/form-data", length: -1, wantErr: chunked.ErrMalformed, wantCode: 400},
-		{name: "multipart bad parameters", in: form("file:x", "x"), ctype: "multipart/form-data; boundary", length: -1, wantErr: chunked.ErrMalformed, wantCode: 400},
-		{name: "multipart garbage", in: "this is not multipart at all", ctype: formType, length: -1, wantErr: chunked.ErrMalformed, wantCode: 400},
-		{name: "multipart empty", in: "", ctype: formType, length: 0, wantErr: chunked.ErrMalformed, wantCode: 400},
-		{name: "multipart broken part header", in: "--" + boundary + "\r\nno colon here\r\n\r\nx\r\n--" + boundary + "--\r\n", ctype: formType, length: -1, wantErr: chunked.ErrMalformed, wantCode: 400},
-		{name: "multipart long line", in: "--" + boundary + "\r\nX: " + strings.Repeat("h", 20000) + "\r\n\r\nx\r\n", ctype: formType, length: -1, wantErr: chunked.ErrMalformed, wantCode: 400},
-		{name: "multipart too many fields", in: form(strings.Split(strings.Repeat("f|v|", 1001), "|")...), ctype: formType, length: -1, opts: &chunked.UploadOptions{MaxBytes: -1}, wantErr: chunked.ErrMalformed, wantCode: 400},
-		{name: "content length over the limit", body: unread{t}, length: 1 << 20, opts: &chunked.UploadOptions{MaxBytes: 1000}, wantErr: chunked.ErrTooLarge, wantCode: 413},
-		{name: "multipart content length over the limit", body: unread{t}, ctype: formType, length: 1 << 20, opts: &chunked.UploadOptions{MaxBytes: 1000}, wantErr: chunked.ErrTooLarge, wantCode: 413},
-		{name: "fields over the limit", in: form("note", big, "file:x", "x"), ctype: formType, length: -1, opts: &chunked.UploadOptions{MaxBytes: 1000}, wantErr: chunked.ErrTooLarge, wantCode: 413},
+		{name: "multipart without a file", in: form("title", "x"), ctype: formType, length: -1, wantErr: upload.ErrNoFile, wantCode: 400},
+		{name: "multipart without the named field", in: form("file:x", "x"), ctype: formType, length: -1, opts: &upload.Options{Field: "other"}, wantErr: upload.ErrNoFile, wantCode: 400},
+		{name: "multipart no boundary", in: form("file:x", "x"), ctype: "multipart/form-data", length: -1, wantErr: upload.ErrMalformed, wantCode: 400},
+		{name: "multipart bad parameters", in: form("file:x", "x"), ctype: "multipart/form-data; boundary", length: -1, wantErr: upload.ErrMalformed, wantCode: 400},
+		{name: "multipart garbage", in: "this is not multipart at all", ctype: formType, length: -1, wantErr: upload.ErrMalformed, wantCode: 400},
+		{name: "multipart empty", in: "", ctype: formType, length: 0, wantErr: upload.ErrMalformed, wantCode: 400},
+		{name: "multipart broken part header", in: "--" + boundary + "\r\nno colon here\r\n\r\nx\r\n--" + boundary + "--\r\n", ctype: formType, length: -1, wantErr: upload.ErrMalformed, wantCode: 400},
+		{name: "multipart long line", in: "--" + boundary + "\r\nX: " + strings.Repeat("h", 20000) + "\r\n\r\nx\r\n", ctype: formType, length: -1, wantErr: upload.ErrMalformed, wantCode: 400},
+		{name: "multipart too many fields", in: form(strings.Split(strings.Repeat("f|v|", 1001), "|")...), ctype: formType, length: -1, opts: &upload.Options{MaxBytes: -1}, wantErr: upload.ErrMalformed, wantCode: 400},
+		{name: "content length over the limit", body: unread{t}, length: 1 << 20, opts: &upload.Options{MaxBytes: 1000}, wantErr: upload.ErrTooLarge, wantCode: 413},
+		{name: "multipart content length over the limit", body: unread{t}, ctype: formType, length: 1 << 20, opts: &upload.Options{MaxBytes: 1000}, wantErr: upload.ErrTooLarge, wantCode: 413},
+		{name: "fields over the limit", in: form("note", big, "file:x", "x"), ctype: formType, length: -1, opts: &upload.Options{MaxBytes: 1000}, wantErr: upload.ErrTooLarge, wantCode: 413},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,21 +112,21 @@ func TestReadUpload(t *testing.T) {
 			if _, ok := body.(nilReader); ok {
 				body = nil
 			}
-			u, err := chunked.ReadUpload(body, tt.ctype, tt.length, tt.opts)
+			u, err := upload.ReadFrom(body, tt.ctype, tt.length, tt.opts)
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) {
-					t.Fatalf("ReadUpload error = %v, want %v", err, tt.wantErr)
+					t.Fatalf("ReadFrom error = %v, want %v", err, tt.wantErr)
 				}
-				if code := chunked.StatusOf(err); code != tt.wantCode {
-					t.Errorf("StatusOf(%v) = %d, want %d", err, code, tt.wantCode)
+				if code := upload.Status(err); code != tt.wantCode {
+					t.Errorf("Status(%v) = %d, want %d", err, code, tt.wantCode)
 				}
-				if !strings.HasPrefix(err.Error(), "chunked: ") {
+				if !strings.HasPrefix(err.Error(), "upload: ") {
 					t.Errorf("error %q lacks the package prefix", err)
 				}
 				return
 			}
 			if err != nil {
-				t.Fatalf("ReadUpload error = %v", err)
+				t.Fatalf("ReadFrom error = %v", err)
 			}
 			got, err := io.ReadAll(u)
 			if err != nil {
@@ -159,19 +169,19 @@ func TestUploadLimitWhileReading(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var lastRead int64
-			opts := &chunked.UploadOptions{MaxBytes: limit, Progress: func(read, total int64) {
+			opts := &upload.Options{MaxBytes: limit, Progress: func(read, total int64) {
 				lastRead = read
 				if total != max(tt.length, -1) {
 					t.Errorf("progress total = %d, want %d", total, tt.length)
 				}
 			}}
 			var sink bytes.Buffer
-			n, err := chunked.Consume(&sink, iotest.HalfReader(strings.NewReader(tt.in)), tt.ctype, tt.length, opts)
-			if !errors.Is(err, chunked.ErrTooLarge) || chunked.StatusOf(err) != http.StatusRequestEntityTooLarge {
-				t.Fatalf("Consume error = %v, want ErrTooLarge (413)", err)
+			n, err := consume(&sink, iotest.HalfReader(strings.NewReader(tt.in)), tt.ctype, tt.length, opts)
+			if !errors.Is(err, upload.ErrTooLarge) || upload.Status(err) != http.StatusRequestEntityTooLarge {
+				t.Fatalf("consume error = %v, want ErrTooLarge (413)", err)
 			}
 			if n > limit || int64(sink.Len()) != n {
-				t.Errorf("Consume wrote %d bytes (sink %d), want at most %d", n, sink.Len(), limit)
+				t.Errorf("consume wrote %d bytes (sink %d), want at most %d", n, sink.Len(), limit)
 			}
 			if lastRead > limit {
 				t.Errorf("progress reported %d bytes read, over the limit", lastRead)
@@ -192,17 +202,17 @@ func TestUploadReadErrors(t *testing.T) {
 		{"raw body fails", io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(errNet)), "", errNet, 500},
 		{"raw body cut short", io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(io.ErrUnexpectedEOF)), "", io.ErrUnexpectedEOF, 400},
 		{"multipart body fails in the file", io.MultiReader(strings.NewReader(strings.TrimSuffix(form("file:f", "abc"), "--"+boundary+"--\r\n")), iotest.ErrReader(errNet)), formType, errNet, 500},
-		{"multipart body ends in the file", strings.NewReader(strings.TrimSuffix(form("file:f", "abcdef"), "\r\n--"+boundary+"--\r\n")), formType, chunked.ErrMalformed, 400},
+		{"multipart body ends in the file", strings.NewReader(strings.TrimSuffix(form("file:f", "abcdef"), "\r\n--"+boundary+"--\r\n")), formType, upload.ErrMalformed, 400},
 		{"multipart body fails before the file", io.MultiReader(strings.NewReader("--"+boundary+"\r\n"), iotest.ErrReader(errNet)), formType, errNet, 500},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			n, err := chunked.Consume(io.Discard, tt.body, tt.ctype, -1, nil)
+			n, err := consume(io.Discard, tt.body, tt.ctype, -1, nil)
 			if !errors.Is(err, tt.wantIs) {
-				t.Fatalf("Consume = %d, %v; want an error matching %v", n, err, tt.wantIs)
+				t.Fatalf("consume = %d, %v; want an error matching %v", n, err, tt.wantIs)
 			}
-			if code := chunked.StatusOf(err); code != tt.wantCode {
-				t.Errorf("StatusOf(%v) = %d, want %d", err, code, tt.wantCode)
+			if code := upload.Status(err); code != tt.wantCode {
+				t.Errorf("Status(%v) = %d, want %d", err, code, tt.wantCode)
 			}
 		})
 	}
@@ -212,49 +222,49 @@ type failWriter struct{}
 
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
-func TestConsumeWriteError(t *testing.T) {
-	_, err := chunked.Consume(failWriter{}, strings.NewReader("data"), "", 4, nil)
-	if err == nil || chunked.StatusOf(err) != http.StatusInternalServerError {
-		t.Errorf("Consume into a failing writer = %v (status %d), want a 500 error", err, chunked.StatusOf(err))
+func TestWriteToError(t *testing.T) {
+	_, err := consume(failWriter{}, strings.NewReader("data"), "", 4, nil)
+	if err == nil || upload.Status(err) != http.StatusInternalServerError {
+		t.Errorf("copying into a failing writer = %v (status %d), want a 500 error", err, upload.Status(err))
 	}
 }
 
-func TestStatusOf(t *testing.T) {
+func TestStatus(t *testing.T) {
 	tests := []struct {
 		name string
 		err  error
 		want int
 	}{
 		{"nil", nil, 200},
-		{"too large", fmt.Errorf("x: %w", chunked.ErrTooLarge), 413},
+		{"too large", fmt.Errorf("x: %w", upload.ErrTooLarge), 413},
 		{"max bytes reader", &http.MaxBytesError{Limit: 1}, 413},
-		{"malformed", chunked.ErrMalformed, 400},
-		{"no file", chunked.ErrNoFile, 400},
+		{"malformed", upload.ErrMalformed, 400},
+		{"no file", upload.ErrNoFile, 400},
 		{"cut short", io.ErrUnexpectedEOF, 400},
 		{"other", errors.New("disk full"), 500},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := chunked.StatusOf(tt.err); got != tt.want {
-				t.Errorf("StatusOf(%v) = %d, want %d", tt.err, got, tt.want)
+			if got := upload.Status(tt.err); got != tt.want {
+				t.Errorf("Status(%v) = %d, want %d", tt.err, got, tt.want)
 			}
 		})
 	}
 }
 
 // uploadHandler answers an upload with its size and sha256, or with the
-// status StatusOf gives and the error.
-func uploadHandler(opts *chunked.UploadOptions) http.HandlerFunc {
+// status Status gives and the error.
+func uploadHandler(opts *upload.Options) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		u, err := chunked.ReadRequest(r, opts)
+		u, err := upload.Read(r, opts)
 		if err != nil {
-			http.Error(w, err.Error(), chunked.StatusOf(err))
+			http.Error(w, err.Error(), upload.Status(err))
 			return
 		}
 		h := sha256.New()
 		n, err := io.Copy(h, u)
 		if err != nil {
-			http.Error(w, err.Error(), chunked.StatusOf(err))
+			http.Error(w, err.Error(), upload.Status(err))
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
@@ -294,7 +304,7 @@ func TestUploadOverHTTP(t *testing.T) {
 		{name: "malformed multipart", body: "--nope\r\n\r\n", ctype: formType, wantCode: 400},
 	}
 	for _, tr := range livetest.Protocols {
-		srv, client := livetest.Serve(t, tr.H2, uploadHandler(&chunked.UploadOptions{MaxBytes: limit}))
+		srv, client := livetest.Serve(t, tr.H2, uploadHandler(&upload.Options{MaxBytes: limit}))
 		for _, tt := range tests {
 			t.Run(tr.Name+"/"+tt.name, func(t *testing.T) {
 				var body io.Reader = strings.NewReader(tt.body)
@@ -328,20 +338,20 @@ func TestUploadOverHTTP(t *testing.T) {
 	}
 }
 
-// FuzzReadUpload checks that no body and Content-Type make ReadUpload or
+// FuzzReadFrom checks that no body and Content-Type make ReadFrom or
 // the reading panic, that reading always ends, and that every error maps
 // to a 4xx status.
-func FuzzReadUpload(f *testing.F) {
+func FuzzReadFrom(f *testing.F) {
 	f.Add([]byte(form("file:a", "x")), formType, int64(-1), int64(0))
 	f.Add([]byte(form("a", "b", "file:c", "d\r\n--")), formType, int64(10), int64(50))
 	f.Add([]byte("--"+boundary+"\r\nContent-Disposition: form-data; name=\"f\"; filename=\"\"\r\n\r\nx"), formType, int64(-1), int64(-1))
 	f.Add([]byte("raw"), "text/plain; charset=\"", int64(3), int64(2))
 	f.Add([]byte(""), "multipart/form-data; boundary=\"\"", int64(0), int64(0))
 	f.Fuzz(func(t *testing.T, body []byte, ctype string, length, limit int64) {
-		opts := &chunked.UploadOptions{MaxBytes: limit % 4096}
-		n, err := chunked.Consume(io.Discard, bytes.NewReader(body), ctype, length, opts)
+		opts := &upload.Options{MaxBytes: limit % 4096}
+		n, err := consume(io.Discard, bytes.NewReader(body), ctype, length, opts)
 		if err != nil {
-			if code := chunked.StatusOf(err); code/100 != 4 {
+			if code := upload.Status(err); code/100 != 4 {
 				t.Fatalf("error %v maps to %d, want 4xx", err, code)
 			}
 			return

@@ -1,4 +1,4 @@
-package adapterkit
+package adapter
 
 import (
 	"fmt"
@@ -102,22 +102,43 @@ func (s *State) End(normal bool) {
 	}
 }
 
-// Recover is the middleware's deferred call around the handler chain of a
-// framework built on net/http; it must be deferred directly
-// (defer st.Recover(fn)), since it calls recover. It runs [State.End], then,
-// if the chain panicked, passes the panic value to onPanic, which answers
-// and logs it. A panic with http.ErrAbortHandler is passed on instead,
-// after End: it asks net/http to cut the connection.
-func (s *State) Recover(onPanic func(p any)) {
-	p := recover()
-	s.End(p == nil)
-	if p == nil {
-		return
-	}
-	if p == http.ErrAbortHandler { //nolint:errorlint // net/http compares it so
-		panic(p)
-	}
-	onPanic(p)
+// Run is a middleware's call of the rest of its handler chain, next, on
+// the request's goroutine. When next returns, Run calls [State.End]. When
+// next panics, it calls End(false) and then:
+//
+//   - with onPanic nil, lets the panic go on unchanged: it is never
+//     recovered, so a recovery middleware further out sees the original
+//     value and stack, as it would without this middleware;
+//   - with onPanic set, recovers the panic and passes its value to
+//     onPanic, which logs it (see [State.LogPanic]) and answers the
+//     request; a panic with http.ErrAbortHandler is passed on instead,
+//     since it asks net/http to cut the connection.
+//
+// A next that ends its goroutine with runtime.Goexit counts as a panic
+// for End.
+func (s *State) Run(next func(), onPanic func(p any)) {
+	normal := false
+	defer func() {
+		if normal {
+			return
+		}
+		if onPanic == nil {
+			s.End(false)
+			return // not recovered: the panic goes on
+		}
+		p := recover()
+		s.End(false)
+		if p == nil {
+			return // runtime.Goexit
+		}
+		if p == http.ErrAbortHandler { //nolint:errorlint // net/http compares it so
+			panic(p)
+		}
+		onPanic(p)
+	}()
+	next()
+	normal = true
+	s.End(true)
 }
 
 // LogPanic logs p, a panic of the handler chain that the middleware

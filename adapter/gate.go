@@ -1,4 +1,4 @@
-package adapterkit
+package adapter
 
 import (
 	"sync"

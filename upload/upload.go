@@ -1,4 +1,4 @@
-package chunked
+package upload
 
 import (
 	"errors"
@@ -7,40 +7,47 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"sync"
 )
 
-// DefaultMaxUpload is the limit on a request body when
-// [UploadOptions.MaxBytes] is zero: 1 GiB.
-const DefaultMaxUpload = 1 << 30
+// DefaultMaxBytes is the limit on a request body when [Options.MaxBytes]
+// is zero: 1 GiB.
+const DefaultMaxBytes = 1 << 30
+
+// bufferSize is the size of the pooled buffers [Body.WriteTo] copies
+// through.
+const bufferSize = 32 << 10
+
+var bufPool = sync.Pool{New: func() any { return new([bufferSize]byte) }}
 
 // maxSkippedParts bounds how many form fields may come before the file.
 const maxSkippedParts = 1000
 
 // Errors of uploads. They are returned wrapped; match them with errors.Is,
-// or map them to a status with [StatusOf].
+// or map them to a status with [Status].
 var (
-	// ErrTooLarge reports a request body over [UploadOptions.MaxBytes]:
+	// ErrTooLarge reports a request body over [Options.MaxBytes]:
 	// refused from its Content-Length before anything is read, or found
 	// while reading, whatever the Content-Length said. Status 413.
-	ErrTooLarge = errors.New("chunked: upload too large")
+	ErrTooLarge = errors.New("upload: too large")
 
 	// ErrMalformed reports a multipart/form-data body that cannot be
 	// parsed: no boundary, broken part headers, or a body that ends before
 	// its closing boundary. Status 400.
-	ErrMalformed = errors.New("chunked: malformed multipart body")
+	ErrMalformed = errors.New("upload: malformed multipart body")
 
 	// ErrNoFile reports a multipart/form-data body without the file part
 	// that was asked for. Status 400.
-	ErrNoFile = errors.New("chunked: no file part in multipart body")
+	ErrNoFile = errors.New("upload: no file part in multipart body")
 )
 
-// UploadOptions configures [ReadUpload]. The zero value, and a nil
-// *UploadOptions, mean a limit of [DefaultMaxUpload], the first file part
-// of a multipart body, and no progress reports.
-type UploadOptions struct {
+// Options configures [Read] and [ReadFrom]. The zero value, and a nil
+// *Options, mean a limit of [DefaultMaxBytes], the first file part of a
+// multipart body, and no progress reports.
+type Options struct {
 	// MaxBytes limits the request body, counting every byte read from it
 	// (for a multipart body, form fields and boundaries included); 0 means
-	// [DefaultMaxUpload] and a negative value means no limit. A declared
+	// [DefaultMaxBytes] and a negative value means no limit. A declared
 	// Content-Length over it is refused before reading; a body that turns
 	// out longer, whatever its Content-Length said, fails when the limit
 	// is passed. Either way the error matches [ErrTooLarge].
@@ -57,16 +64,15 @@ type UploadOptions struct {
 	Progress func(read, total int64)
 }
 
-// Upload is the content of an uploaded request body, read as it arrives:
+// Body is the content of an uploaded request body, read as it arrives:
 // the body itself, or the file part of a multipart/form-data body. It is
 // an io.Reader, and an io.WriterTo that copies through a pooled buffer, so
-// io.Copy(dst, u) runs in constant memory.
+// io.Copy(dst, b) runs in constant memory.
 //
 // Read errors are classified: they match [ErrTooLarge], [ErrMalformed],
 // io.ErrUnexpectedEOF for a body cut short, or wrap the body's own error;
-// [StatusOf] maps them to a status. An Upload is not safe for concurrent
-// use.
-type Upload struct {
+// [Status] maps them to a status. A Body is not safe for concurrent use.
+type Body struct {
 	// Filename is the file part's filename, without any directory; "" for
 	// a raw body. It comes from the client: never use it as a path as is.
 	Filename string
@@ -85,41 +91,44 @@ type Upload struct {
 	r    io.Reader
 }
 
-// ReadRequest is [ReadUpload] for a net/http request (gin and echo hand
-// one out too): it reads r.Body as declared by its Content-Type and
-// Content-Length headers.
-func ReadRequest(r *http.Request, opts *UploadOptions) (*Upload, error) {
-	return ReadUpload(r.Body, r.Header.Get("Content-Type"), r.ContentLength, opts)
+// Read starts reading the upload of a net/http request (gin and echo hand
+// one out too), as [ReadFrom] does with r.Body and its Content-Type and
+// Content-Length headers. Call it from the handler's goroutine, which must
+// read the Body before it returns. Read the body to its end before
+// streaming a response: until then net/http does not notice a client that
+// leaves.
+func Read(r *http.Request, opts *Options) (*Body, error) {
+	return ReadFrom(r.Body, r.Header.Get("Content-Type"), r.ContentLength, opts)
 }
 
-// ReadUpload starts reading an upload from a request body, in constant
+// ReadFrom starts reading an upload from a request body, in constant
 // memory whatever its size. contentType is the request's Content-Type
 // header and contentLength its declared length, negative when unknown
 // (chunked).
 //
-// For a multipart/form-data body, ReadUpload reads up to the file part
-// (see [UploadOptions.Field]) and returns an Upload reading that part's
-// content; fields before it are read and discarded, parts after it are not
-// read. It streams the body through mime/multipart's reader and never
-// buffers the form the way ParseMultipartForm does. Any other body is the
-// upload itself.
+// For a multipart/form-data body, ReadFrom reads up to the file part (see
+// [Options.Field]) and returns a Body reading that part's content; fields
+// before it are read and discarded, parts after it are not read. It
+// streams the body through mime/multipart's reader and never buffers the
+// form the way ParseMultipartForm does. Any other body is the upload
+// itself.
 //
 // It fails with an error matching [ErrTooLarge] when contentLength is over
 // the limit (nothing is read) or the body grows past it, [ErrMalformed]
 // for a multipart body it cannot parse, and [ErrNoFile] when there is no
-// file part; [StatusOf] gives the status to answer with.
+// file part; [Status] gives the status to answer with.
 //
 // For hertz, enable server.WithStreamBody(true) and pass
-// ctx.RequestBodyStream(); otherwise hertz has read the whole body into
-// memory before the handler runs.
-func ReadUpload(body io.Reader, contentType string, contentLength int64, opts *UploadOptions) (*Upload, error) {
-	var o UploadOptions
+// ctx.RequestBodyStream() (or use streamhertz.Upload); otherwise hertz has
+// read the whole body into memory before the handler runs.
+func ReadFrom(body io.Reader, contentType string, contentLength int64, opts *Options) (*Body, error) {
+	var o Options
 	if opts != nil {
 		o = *opts
 	}
 	limit := o.MaxBytes
 	if limit == 0 {
-		limit = DefaultMaxUpload
+		limit = DefaultMaxBytes
 	}
 	total := contentLength
 	if total < 0 {
@@ -132,7 +141,7 @@ func ReadUpload(body io.Reader, contentType string, contentLength int64, opts *U
 		body = http.NoBody
 	}
 	br := &bodyReader{r: body, limit: limit, total: total, progress: o.Progress}
-	u := &Upload{ContentType: contentType, Total: total, body: br, r: br}
+	u := &Body{ContentType: contentType, Total: total, body: br, r: br}
 
 	mediaType, params, err := mime.ParseMediaType(contentType)
 	if mediaType != "multipart/form-data" {
@@ -178,7 +187,7 @@ func noFile(field string) error {
 }
 
 // Read reads the upload's content.
-func (u *Upload) Read(p []byte) (int, error) {
+func (u *Body) Read(p []byte) (int, error) {
 	n, err := u.r.Read(p)
 	if err != nil && err != io.EOF {
 		err = u.body.classify(err)
@@ -188,7 +197,7 @@ func (u *Upload) Read(p []byte) (int, error) {
 
 // WriteTo copies the rest of the upload to w through a pooled 32 KiB
 // buffer, and returns the number of bytes written. io.Copy uses it.
-func (u *Upload) WriteTo(w io.Writer) (int64, error) {
+func (u *Body) WriteTo(w io.Writer) (int64, error) {
 	buf := bufPool.Get().(*[bufferSize]byte)
 	defer bufPool.Put(buf)
 	var written int64
@@ -201,7 +210,7 @@ func (u *Upload) WriteTo(w io.Writer) (int64, error) {
 				err = io.ErrShortWrite
 			}
 			if err != nil {
-				return written, fmt.Errorf("chunked: write upload: %w", err)
+				return written, fmt.Errorf("upload: write: %w", err)
 			}
 		}
 		if rerr == io.EOF {
@@ -213,24 +222,12 @@ func (u *Upload) WriteTo(w io.Writer) (int64, error) {
 	}
 }
 
-// Consume reads the upload in body, as [ReadUpload] describes, and copies
-// its content to w (a file, or a hash such as sha256) in constant memory.
-// It returns the number of content bytes written; on error, [StatusOf]
-// gives the status to answer with.
-func Consume(w io.Writer, body io.Reader, contentType string, contentLength int64, opts *UploadOptions) (int64, error) {
-	u, err := ReadUpload(body, contentType, contentLength, opts)
-	if err != nil {
-		return 0, err
-	}
-	return u.WriteTo(w)
-}
-
-// StatusOf returns the HTTP status that fits an error of this package's
-// upload functions: 200 for nil; 413 Content Too Large for [ErrTooLarge]
+// Status returns the HTTP status that fits an error of this package: 200
+// for nil; 413 Content Too Large for [ErrTooLarge]
 // (and http.MaxBytesReader's error); 400 Bad Request for [ErrMalformed],
 // [ErrNoFile] and a body cut short (io.ErrUnexpectedEOF); 500 for anything
 // else, such as a failing destination.
-func StatusOf(err error) int {
+func Status(err error) int {
 	var mbe *http.MaxBytesError
 	switch {
 	case err == nil:
@@ -279,7 +276,7 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 		b.progress(b.read, b.total)
 	}
 	if err != nil && err != io.EOF {
-		b.err = fmt.Errorf("chunked: read body: %w", err)
+		b.err = fmt.Errorf("upload: read body: %w", err)
 		return n, b.err
 	}
 	return n, err

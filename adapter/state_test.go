@@ -1,4 +1,4 @@
-package adapterkit_test
+package adapter_test
 
 import (
 	"bytes"
@@ -9,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/streamkit/streamkit/adapter"
 	"github.com/streamkit/streamkit/chunked"
 	"github.com/streamkit/streamkit/core"
 	"github.com/streamkit/streamkit/core/streamtest"
-	"github.com/streamkit/streamkit/internal/adapterkit"
 	"github.com/streamkit/streamkit/ndjson"
 	"github.com/streamkit/streamkit/sse"
 )
@@ -20,14 +20,14 @@ import (
 // TestNilState: outside the middleware the helpers have no State, and
 // every method must still work.
 func TestNilState(t *testing.T) {
-	var st *adapterkit.State
+	var st *adapter.State
 	if got := st.Registry(); got != nil {
 		t.Errorf("Registry() = %v, want nil", got)
 	}
 	if got := st.Logger(); got != slog.Default() {
 		t.Errorf("Logger() = %v, want slog.Default()", got)
 	}
-	var g adapterkit.Gate
+	var g adapter.Gate
 	st.Add(&g)
 	rec := streamtest.NewRecorder()
 	s, err := st.SSE(rec, nil)
@@ -58,7 +58,7 @@ func TestStateLogger(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			st := adapterkit.NewState("test", nil, tc.logger, nil)
+			st := adapter.NewState("test", nil, tc.logger, nil)
 			if got := st.Logger(); got != tc.want {
 				t.Errorf("Logger() = %p, want %p", got, tc.want)
 			}
@@ -79,8 +79,8 @@ func TestEnd(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			st := adapterkit.NewState("test", nil, nil, nil)
-			var g adapterkit.Gate
+			st := adapter.NewState("test", nil, nil, nil)
+			var g adapter.Gate
 			st.Add(&g)
 			rec := streamtest.NewRecorder()
 			s, err := st.NDJSON(rec, nil)
@@ -114,8 +114,8 @@ func TestEnd(t *testing.T) {
 // options name none, leave the caller's options alone, and track the
 // stream.
 func TestOpen(t *testing.T) {
-	open := map[string]func(st *adapterkit.State, c core.Conn, reg *core.Registry) (*core.Stream, func() *core.Registry, error){
-		"SSE": func(st *adapterkit.State, c core.Conn, reg *core.Registry) (*core.Stream, func() *core.Registry, error) {
+	open := map[string]func(st *adapter.State, c core.Conn, reg *core.Registry) (*core.Stream, func() *core.Registry, error){
+		"SSE": func(st *adapter.State, c core.Conn, reg *core.Registry) (*core.Stream, func() *core.Registry, error) {
 			o := &sse.Options{Registry: reg}
 			s, err := st.SSE(c, o)
 			if err != nil {
@@ -123,7 +123,7 @@ func TestOpen(t *testing.T) {
 			}
 			return s.Core(), func() *core.Registry { return o.Registry }, nil
 		},
-		"NDJSON": func(st *adapterkit.State, c core.Conn, reg *core.Registry) (*core.Stream, func() *core.Registry, error) {
+		"NDJSON": func(st *adapter.State, c core.Conn, reg *core.Registry) (*core.Stream, func() *core.Registry, error) {
 			o := &ndjson.Options{Registry: reg}
 			s, err := st.NDJSON(c, o)
 			if err != nil {
@@ -131,7 +131,7 @@ func TestOpen(t *testing.T) {
 			}
 			return s.Core(), func() *core.Registry { return o.Registry }, nil
 		},
-		"Chunked": func(st *adapterkit.State, c core.Conn, reg *core.Registry) (*core.Stream, func() *core.Registry, error) {
+		"Chunked": func(st *adapter.State, c core.Conn, reg *core.Registry) (*core.Stream, func() *core.Registry, error) {
 			o := &chunked.Options{Registry: reg}
 			s, err := st.Chunked(c, o)
 			if err != nil {
@@ -148,7 +148,7 @@ func TestOpen(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				mine, theirs := &core.Registry{}, &core.Registry{}
-				st := adapterkit.NewState("test", mine, nil, nil)
+				st := adapter.NewState("test", mine, nil, nil)
 				var given, want *core.Registry = nil, mine
 				if own {
 					given, want = theirs, theirs
@@ -182,7 +182,7 @@ func TestOpen(t *testing.T) {
 // tracked, and the error comes back as the encoder gave it.
 func TestOpenRefused(t *testing.T) {
 	reg := &core.Registry{Limit: 1}
-	st := adapterkit.NewState("test", reg, nil, nil)
+	st := adapter.NewState("test", reg, nil, nil)
 	first, err := st.SSE(streamtest.NewRecorder(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -223,15 +223,15 @@ func TestHTTPConnBase(t *testing.T) {
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	cases := []struct {
 		name string
-		st   *adapterkit.State
+		st   *adapter.State
 		w    http.ResponseWriter
 		cur  http.ResponseWriter
 		want error
 	}{
-		{"Unwrapped", adapterkit.NewState("test", nil, nil, base), base, base, boom},
-		{"Wrapped", adapterkit.NewState("test", nil, nil, base), outer, outer, boom},
+		{"Unwrapped", adapter.NewState("test", nil, nil, base), base, base, boom},
+		{"Wrapped", adapter.NewState("test", nil, nil, base), outer, outer, boom},
 		{"WrappedNoState", nil, outer, outer, nil},
-		{"WrappedNoBase", adapterkit.NewState("test", nil, nil, nil), outer, outer, nil},
+		{"WrappedNoBase", adapter.NewState("test", nil, nil, nil), outer, outer, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -247,31 +247,34 @@ func TestHTTPConnBase(t *testing.T) {
 
 	t.Run("CannotFlush", func(t *testing.T) {
 		w := struct{ http.ResponseWriter }{httptest.NewRecorder()}
-		st := adapterkit.NewState("test", nil, nil, w)
+		st := adapter.NewState("test", nil, nil, w)
 		if _, err := st.HTTPConn(w, r, w); !errors.Is(err, errors.ErrUnsupported) {
 			t.Errorf("HTTPConn = %v, want an error matching errors.ErrUnsupported", err)
 		}
 	})
 }
 
-// TestRecover runs Recover as the middleware does, deferred around a
-// handler chain.
-func TestRecover(t *testing.T) {
+// TestRun runs a handler chain through Run, as a middleware does, with
+// panic recovery off (onPanic nil) and on.
+func TestRun(t *testing.T) {
 	cases := []struct {
 		name       string
 		chain      func()
+		recover    bool
 		wantPanic  any // what onPanic receives
-		wantPassed any // what goes past Recover
+		wantPassed any // what goes past Run
 		wantClosed bool
 	}{
-		{"Normal", func() {}, nil, nil, true},
-		{"Panic", func() { panic("boom") }, "boom", nil, false},
-		{"AbortHandler", func() { panic(http.ErrAbortHandler) }, nil, http.ErrAbortHandler, false},
+		{"Normal", func() {}, false, nil, nil, true},
+		{"NormalRecover", func() {}, true, nil, nil, true},
+		{"PanicPassesOn", func() { panic("boom") }, false, nil, "boom", false},
+		{"PanicRecovered", func() { panic("boom") }, true, "boom", nil, false},
+		{"AbortHandler", func() { panic(http.ErrAbortHandler) }, true, nil, http.ErrAbortHandler, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			st := adapterkit.NewState("test", nil, nil, nil)
-			var g adapterkit.Gate
+			st := adapter.NewState("test", nil, nil, nil)
+			var g adapter.Gate
 			st.Add(&g)
 			s, err := st.SSE(streamtest.NewRecorder(), nil)
 			if err != nil {
@@ -280,12 +283,13 @@ func TestRecover(t *testing.T) {
 			defer s.Close()
 
 			var got any
+			var onPanic func(any)
+			if tc.recover {
+				onPanic = func(p any) { got = p }
+			}
 			passed := func() (p any) {
 				defer func() { p = recover() }()
-				func() {
-					defer st.Recover(func(p any) { got = p })
-					tc.chain()
-				}()
+				st.Run(tc.chain, onPanic)
 				return nil
 			}()
 			if got != tc.wantPanic {
@@ -299,7 +303,7 @@ func TestRecover(t *testing.T) {
 			}
 			if g.Enter() {
 				g.Leave()
-				t.Error("gate open after Recover, want closed")
+				t.Error("gate open after Run, want closed")
 			}
 		})
 	}
@@ -317,7 +321,7 @@ func TestLogPanic(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			st := adapterkit.NewState("streamtest", nil, slog.New(slog.NewTextHandler(&buf, nil)), nil)
+			st := adapter.NewState("streamtest", nil, slog.New(slog.NewTextHandler(&buf, nil)), nil)
 			st.LogPanic(errors.New("no database"), http.MethodGet, "/events", tc.streaming)
 			got := buf.String()
 			for _, want := range []string{
