@@ -28,6 +28,8 @@ started=$SECONDS
 tool() { (cd "$root/internal/tools" && go tool -n "$1"); }
 releasetool=$(tool releasetool)
 version=$(tr -d '[:space:]' < VERSION)
+prev=$("$releasetool" previous -root "$root" -version "$version")
+[ -z "$prev" ] || gorelease=$(tool gorelease)
 
 # A disagreement is reported now and fails the check at the end, after the
 # go command has shown what a user would see.
@@ -107,15 +109,15 @@ for entry in "${public[@]}"; do
 	"$releasetool" verify-sums -root "$root" -proxy "$tmp/proxy" -gosum go.sum -module "$path"
 done
 
-prev=$("$releasetool" previous -root "$root" -version "$version")
 if [ -z "$prev" ]; then
 	echo "release-check: no release tag below $version; API compatibility check skipped (it runs once a release is tagged)"
 else
-	gorelease=$(GOMODCACHE= GOPROXY= GOFLAGS= tool gorelease)
 	"$releasetool" proxy -root "$root" -out "$tmp/proxy" -rev "$prev" -version "$prev"
 	for entry in "${public[@]}"; do
 		dir=${entry%%$'\t'*}
-		if ! git -C "$root" cat-file -e "$prev:${dir#.}${dir#.:+/}go.mod" 2>/dev/null; then
+		gomod=go.mod
+		[ "$dir" = . ] || gomod=$dir/go.mod
+		if ! git -C "$root" cat-file -e "$prev:$gomod" 2>/dev/null; then
 			echo "release-check: $dir is new since $prev; nothing to compare"
 			continue
 		fi
