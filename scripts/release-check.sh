@@ -33,7 +33,7 @@ prev=$("$releasetool" previous -root "$root" -version "$version")
 
 # A disagreement is reported now and fails the check at the end, after the
 # go command has shown what a user would see.
-versions_ok=true
+versions_ok=true api_ok=true
 "$releasetool" check-version -root "$root" || versions_ok=false
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/streamkit-release.XXXXXX")
@@ -41,7 +41,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/streamkit-release.XXXXXX")
 trap 'find "$tmp" -type d ! -perm -u+w -exec chmod u+w {} + 2>/dev/null; rm -rf "$tmp"' EXIT
 trap 'echo "release-check: FAILED (the go command says why, above)" >&2' ERR
 
-"$releasetool" proxy -root "$root" -out "$tmp/proxy"
+"$releasetool" proxy -root "$root" -out "$tmp/proxy" -unlisted
 mapfile -t public < <("$releasetool" modules -root "$root" -public | cut -f1,2)
 
 # Third-party checksums: the public modules' own go.sum lines, so that the
@@ -113,7 +113,9 @@ if [ -z "$prev" ]; then
 	echo "release-check: no release tag below $version; API compatibility check skipped (it runs once a release is tagged)"
 else
 	"$releasetool" proxy -root "$root" -out "$tmp/proxy" -rev "$prev" -version "$prev"
+	n=0
 	for entry in "${public[@]}"; do
+		n=$((n + 1))
 		dir=${entry%%$'\t'*}
 		gomod=go.mod
 		[ "$dir" = . ] || gomod=$dir/go.mod
@@ -121,10 +123,24 @@ else
 			echo "release-check: $dir is new since $prev; nothing to compare"
 			continue
 		fi
-		echo "== gorelease $dir: $prev -> $version"
-		(cd "$root/$dir" && "$gorelease" -base="$prev" -version="$version")
+		path=${entry#*$'\t'}
+		echo "== gorelease $path: $prev -> $version"
+		# gorelease reads the module as published (the zip in our proxy, as
+		# the go command extracts it), outside any repository: inside one it
+		# insists on a clean work tree, which a check run while editing lacks.
+		src=$(go mod download -json "$path@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+		cp -R "$src" "$tmp/api$n" && chmod -R u+w "$tmp/api$n"
+		"$releasetool" add-sums -root "$root" -proxy "$tmp/proxy" -dir "$tmp/api$n"
+		(cd "$tmp/api$n" && "$gorelease" -base="$prev" -version="$version") | tee "$tmp/api$n.txt"
+		# gorelease lets a v0 module break its API in any release; streamkit
+		# promises more: a patch release (same major.minor) stays compatible.
+		if grep -q '^## incompatible changes' "$tmp/api$n.txt" && [ "${prev%.*}" = "$(v=${version%%-*}; echo "${v%.*}")" ]; then
+			echo "release-check: $path has incompatible changes since $prev (above); release them as the next minor version, not $version" >&2
+			api_ok=false
+		fi
 	done
 fi
+$api_ok || exit 1
 if ! $versions_ok; then
 	echo "release-check: FAILED: go.mod files disagree with VERSION (see above)" >&2
 	exit 1

@@ -8,9 +8,10 @@
 //	releasetool modules      [-root dir] [-public]
 //	releasetool set-version  [-root dir]
 //	releasetool check-version [-root dir]
-//	releasetool proxy        [-root dir] -out dir [-version v] [-rev tag]
+//	releasetool proxy        [-root dir] -out dir [-version v] [-rev tag] [-unlisted]
 //	releasetool previous     [-root dir] [-version v]
 //	releasetool consumer     [-root dir] -out dir [-version v] [-module path]
+//	releasetool add-sums     [-root dir] -proxy dir [-dir moduledir]
 //	releasetool verify-sums  [-root dir] -proxy dir -gosum file [-version v] [-module path]
 //
 // The root is found from the working directory (the nearest folder above it
@@ -50,8 +51,9 @@ func main() {
 		out := fs.String("out", "", "folder of the file-system module proxy (created; added to if it exists)")
 		version := fs.String("version", "", "version to publish (default: VERSION)")
 		rev := fs.String("rev", "", "git revision to zip instead of the working tree (for an earlier release)")
+		unlisted := fs.Bool("unlisted", false, "fetchable by exact version, but left out of @v/list")
 		fs.Parse(args)
-		err = withRepo(*root, func(r *repo) error { return r.writeProxy(*out, r.versionOr(*version), *rev) })
+		err = withRepo(*root, func(r *repo) error { return r.writeProxy(*out, r.versionOr(*version), *rev, *unlisted) })
 	case "previous":
 		version := fs.String("version", "", "the version being released (default: VERSION)")
 		fs.Parse(args)
@@ -69,6 +71,11 @@ func main() {
 		only := fs.String("module", "", "the module the consumer was built for (default: every public module)")
 		fs.Parse(args)
 		err = withRepo(*root, func(r *repo) error { return r.verifySums(*proxy, *gosum, r.versionOr(*version), *only) })
+	case "add-sums":
+		dir := fs.String("dir", ".", "folder of the module whose go.sum gets its streamkit requirements' checksums")
+		proxy := fs.String("proxy", "", "the file-system module proxy written by the proxy subcommand")
+		fs.Parse(args)
+		err = withRepo(*root, func(r *repo) error { return r.addSums(*dir, *proxy) })
 	default:
 		usage()
 	}
@@ -79,7 +86,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: releasetool modules|set-version|check-version|proxy|previous|consumer|verify-sums [flags]")
+	fmt.Fprintln(os.Stderr, "usage: releasetool modules|set-version|check-version|proxy|previous|consumer|verify-sums|add-sums [flags]")
 	os.Exit(2)
 }
 

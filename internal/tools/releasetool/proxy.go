@@ -27,7 +27,12 @@ import (
 // and node_modules stay out). With rev set (an earlier release's tag) they
 // come from that revision, as the Go module mirror would zip them.
 // Either way golang.org/x/mod/zip makes the zip, leaving out nested modules.
-func (r *repo) writeProxy(out, version, rev string) error {
+//
+// An unlisted version can be fetched by its exact version but is not in
+// @v/list, as with a pseudo-version on a public proxy: the version about to
+// be released must not look released already (gorelease refuses a version
+// that `go list -m -versions` shows).
+func (r *repo) writeProxy(out, version, rev string, unlisted bool) error {
 	if out == "" {
 		return errors.New("-out is required")
 	}
@@ -63,7 +68,7 @@ func (r *repo) writeProxy(out, version, rev string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", m.dir, err)
 		}
-		if err := publish(out, mv, stamp, goMod, zbuf.Bytes()); err != nil {
+		if err := publish(out, mv, stamp, goMod, zbuf.Bytes(), unlisted); err != nil {
 			return err
 		}
 		fmt.Printf("proxy: %s@%s (%d KiB)\n", m.path, version, (zbuf.Len()+1023)/1024)
@@ -94,8 +99,9 @@ func (r *repo) goModAt(m *mod, rev string) ([]byte, error) {
 	return out, nil
 }
 
-// publish writes one module version into the proxy folder.
-func publish(out string, mv module.Version, stamp time.Time, goMod, zipData []byte) error {
+// publish writes one module version into the proxy folder, and adds it to
+// @v/list unless unlisted.
+func publish(out string, mv module.Version, stamp time.Time, goMod, zipData []byte, unlisted bool) error {
 	escPath, err := module.EscapePath(mv.Path)
 	if err != nil {
 		return err
@@ -120,7 +126,10 @@ func publish(out string, mv module.Version, stamp time.Time, goMod, zipData []by
 			return err
 		}
 	}
-	// list: every version the folder holds, one a line.
+	if unlisted {
+		return nil
+	}
+	// list: every listed version, one a line.
 	var versions []string
 	if old, err := os.ReadFile(filepath.Join(dir, "list")); err == nil {
 		versions = strings.Fields(string(old))

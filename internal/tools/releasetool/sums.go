@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/sumdb/dirhash"
 )
@@ -84,4 +85,44 @@ func publishedSum(proxy, path, ver string) (string, error) {
 		return dirhash.Hash1([]string{"go.mod"}, func(string) (io.ReadCloser, error) { return os.Open(base + ".mod") })
 	}
 	return dirhash.HashZip(base+".zip", dirhash.Hash1)
+}
+
+// addSums appends to the go.sum of the module in dir the checksums of the
+// streamkit modules its go.mod requires, as published in the proxy folder.
+// A nested module's own go.sum never has them, because its replace makes
+// local builds read the siblings from disk; gorelease, reading the module as
+// a user's build would, asks for them.
+func (r *repo) addSums(dir, proxy string) error {
+	data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if err != nil {
+		return err
+	}
+	f, err := modfile.ParseLax("go.mod", data, nil)
+	if err != nil {
+		return err
+	}
+	var lines []string
+	for _, req := range f.Require {
+		if !r.ownPath(req.Mod.Path) {
+			continue
+		}
+		for _, ver := range []string{req.Mod.Version, req.Mod.Version + "/go.mod"} {
+			sum, err := publishedSum(proxy, req.Mod.Path, ver)
+			if err != nil {
+				return fmt.Errorf("%s %s: %w", req.Mod.Path, ver, err)
+			}
+			lines = append(lines, fmt.Sprintf("%s %s %s\n", req.Mod.Path, ver, sum))
+		}
+	}
+	out, err := os.OpenFile(filepath.Join(dir, "go.sum"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o666)
+	if err != nil {
+		return err
+	}
+	for _, l := range lines {
+		if _, err := out.WriteString(l); err != nil {
+			out.Close()
+			return err
+		}
+	}
+	return out.Close()
 }
