@@ -39,7 +39,7 @@ versions_ok=true api_ok=true
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/streamkit-release.XXXXXX")
 # find and rm do not follow the links into the machine's module cache.
 trap 'find "$tmp" -type d ! -perm -u+w -exec chmod u+w {} + 2>/dev/null; rm -rf "$tmp"' EXIT
-trap 'echo "release-check: FAILED (the go command says why, above)" >&2' ERR
+trap 'echo "release-check: FAILED (the message above says why)" >&2' ERR
 
 "$releasetool" proxy -root "$root" -out "$tmp/proxy" -unlisted
 mapfile -t public < <("$releasetool" modules -root "$root" -public | cut -f1,2)
