@@ -10,13 +10,13 @@ MODULES := $(shell find . -name go.mod -not -path './.git/*' -not -path '*/node_
 FUZZTIME ?= 10s
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: all test unit fuzz leak-lint vet fmt-check bench run work tidy
+.PHONY: all test unit fuzz leak-lint release-check vet lint fmt-check bench run work tidy set-version
 
 all: fmt-check vet test
 
-## test: race-enabled tests of every module, the leak-check lint, then each fuzz target briefly;
-## ends with every skipped test and the reason it gave
-test: leak-lint unit fuzz
+## test: the leak-check lint, the release check, race-enabled tests of every module, then each
+## fuzz target briefly; ends with every skipped test and the reason it gave
+test: leak-lint release-check unit fuzz
 	@if [ -s $(SKIPS) ]; then echo "== skipped tests (each says why; under CI=true a missing tool fails instead)"; cat $(SKIPS); \
 	else echo "== no test was skipped"; fi
 
@@ -40,11 +40,28 @@ fuzz:
 leak-lint:
 	@scripts/leak-lint.sh $(MODULES)
 
+## vet: go vet and staticcheck (pinned by internal/tools/go.mod; config in staticcheck.conf) on every module
 vet:
 	@set -e; for m in $(MODULES); do \
 		echo "== go vet $$m"; \
 		(cd $$m && go vet ./...); \
 	done
+	@$(MAKE) --no-print-directory lint
+
+lint:
+	@set -e; sc=$$(cd internal/tools && go tool -n staticcheck); \
+	for m in $(MODULES); do \
+		echo "== staticcheck $$m"; \
+		(cd $$m && $$sc ./...); \
+	done
+
+## release-check: every public module installs at VERSION from a module proxy built from this tree (scripts/release-check.sh)
+release-check:
+	@scripts/release-check.sh
+
+## set-version: make every nested go.mod require its streamkit siblings at VERSION
+set-version:
+	@scripts/set-version.sh
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go') $$(git ls-files --others --exclude-standard '*.go')); \

@@ -16,11 +16,11 @@ require (
 	github.com/gin-gonic/gin v1.12.0
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/r3labs/sse/v2 v2.10.0
-	github.com/streamkit/streamkit v0.0.0
-	github.com/streamkit/streamkit/adapters/streamecho v0.0.0-00010101000000-000000000000
-	github.com/streamkit/streamkit/adapters/streamgin v0.0.0-00010101000000-000000000000
-	github.com/streamkit/streamkit/adapters/streamhertz v0.0.0-00010101000000-000000000000
-	github.com/streamkit/streamkit/hub/redishub v0.0.0-00010101000000-000000000000
+	github.com/streamkit/streamkit v0.1.0
+	github.com/streamkit/streamkit/adapters/streamecho v0.1.0
+	github.com/streamkit/streamkit/adapters/streamgin v0.1.0
+	github.com/streamkit/streamkit/adapters/streamhertz v0.1.0
+	github.com/streamkit/streamkit/hub/redishub v0.1.0
 	github.com/tmaxmax/go-sse v0.11.0
 	go.uber.org/goleak v1.3.0
 )

@@ -23,8 +23,8 @@ const ContentType = "text/event-stream; charset=utf-8"
 // errors.Is.
 var ErrInvalidField = errors.New("sse: invalid field")
 
-// ReconnectNow, as [Event.Retry], sends "retry: 0", which tells the client
-// to reconnect without waiting. A zero Retry sends no retry line at all.
+// ReconnectNow is the [Event.Retry] that sends "retry: 0", which tells the
+// client to reconnect without waiting. A zero Retry sends no retry line at all.
 const ReconnectNow time.Duration = -1
 
 // Event is one Server-Sent Event. The zero value is a message event with

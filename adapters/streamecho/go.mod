@@ -5,7 +5,7 @@ go 1.26
 require (
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/labstack/gommon v0.5.0
-	github.com/streamkit/streamkit v0.0.0
+	github.com/streamkit/streamkit v0.1.0
 	go.uber.org/goleak v1.3.0
 )
 

@@ -226,6 +226,7 @@ func TestTimeoutMiddleware(t *testing.T) {
 	t.Parallel()
 	connErr := make(chan error, 1)
 	srv := start(t, setup{tr: http1}, func(e *echo.Echo) {
+		//lint:ignore SA1019 deprecated, but applications still run it: streams under it must fail cleanly
 		g := e.Group("", middleware.TimeoutWithConfig(middleware.TimeoutConfig{Timeout: time.Minute}))
 		g.GET("/sse", func(c echo.Context) error {
 			s, err := streamecho.SSE(c, nil)

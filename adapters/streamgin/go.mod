@@ -5,7 +5,7 @@ go 1.26
 require (
 	github.com/gin-contrib/gzip v1.2.5
 	github.com/gin-gonic/gin v1.12.0
-	github.com/streamkit/streamkit v0.0.0
+	github.com/streamkit/streamkit v0.1.0
 	go.uber.org/goleak v1.3.0
 )
 

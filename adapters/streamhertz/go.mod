@@ -4,7 +4,7 @@ go 1.26
 
 require (
 	github.com/cloudwego/hertz v0.10.4
-	github.com/streamkit/streamkit v0.0.0
+	github.com/streamkit/streamkit v0.1.0
 	go.uber.org/goleak v1.3.0
 )
 
