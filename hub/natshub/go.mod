@@ -7,7 +7,7 @@ replace github.com/streamkit/streamkit => ../..
 require (
 	github.com/nats-io/nats.go v1.55.0
 	github.com/nats-io/nuid v1.0.1
-	github.com/streamkit/streamkit v0.0.0
+	github.com/streamkit/streamkit v0.1.0
 	go.uber.org/goleak v1.3.0
 )
 
