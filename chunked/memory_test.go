@@ -2,12 +2,9 @@ package chunked_test
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"net/http"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 
@@ -92,13 +89,6 @@ func bigClient(t *testing.T) *http.Client {
 	t.Cleanup(tr.CloseIdleConnections)
 	return &http.Client{Transport: tr}
 }
-
-// patternSum is the sha256 of bigSize bytes of the pattern.
-var patternSum = sync.OnceValue(func() string {
-	h := sha256.New()
-	io.Copy(h, &patternReader{n: bigSize})
-	return hex.EncodeToString(h.Sum(nil))
-})
 
 func TestDownloadConstantMemory(t *testing.T) {
 	var progressed int64

@@ -32,7 +32,7 @@ type Problem struct {
 func (p Problem) String() string { return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Msg) }
 
 var (
-	headingRE = regexp.MustCompile("^(#{1,6})\\s+(.*?)\\s*#*\\s*$")
+	headingRE = regexp.MustCompile(`^(#{1,6})\s+(.*?)\s*#*\s*$`)
 	linkRE    = regexp.MustCompile(`\]\(([^)\s]+)(?:\s+"[^"]*")?\)`)
 	snippetRE = regexp.MustCompile(`^<!--\s*snippet:\s*(\S+)\s*-->\s*$`)
 	fenceRE   = regexp.MustCompile("^(```|~~~)")
