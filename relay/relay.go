@@ -189,11 +189,17 @@ func serve(c core.Conn, resp *http.Response, tr Translator, opts *Options, cance
 		body = cancelingBody{body, cancel}
 	}
 	err = Copy(s.Context(), s, body, tr, opts)
-	if err != nil && !errors.Is(err, ErrUpstream) {
-		// The client's stream ended first: say why, as the stream does.
-		if serr := s.Err(); serr != nil {
-			return fmt.Errorf("relay: %w", serr)
-		}
+	if err == nil {
+		return nil
+	}
+	// When the client's stream ended first, that is the reason, whatever
+	// the read of the upstream then reported: a request made with the
+	// handler's context may see its cancellation before the stream does.
+	if serr := s.Err(); serr != nil {
+		return fmt.Errorf("relay: %w", serr)
+	}
+	if cerr := c.Context().Err(); cerr != nil {
+		return fmt.Errorf("relay: %w: %w", core.ErrClientGone, cerr)
 	}
 	return err
 }

@@ -45,10 +45,13 @@ type ChunkChoice struct {
 
 // Delta is what a chunk adds to a choice's message.
 type Delta struct {
-	Role      string          `json:"role,omitempty"`
-	Content   *string         `json:"content,omitempty"`
-	Refusal   *string         `json:"refusal,omitempty"`
-	ToolCalls []ToolCallDelta `json:"tool_calls,omitempty"`
+	Role    string  `json:"role,omitempty"`
+	Content *string `json:"content,omitempty"`
+	Refusal *string `json:"refusal,omitempty"`
+	// ReasoningContent is the reasoning text some OpenAI-compatible APIs
+	// stream beside the content; OpenAI's own API does not send it.
+	ReasoningContent *string         `json:"reasoning_content,omitempty"`
+	ToolCalls        []ToolCallDelta `json:"tool_calls,omitempty"`
 }
 
 // ToolCallDelta is a piece of a tool call: its first piece has ID, Type
