@@ -52,7 +52,7 @@ var upstreamStreams = map[string]string{
 	"/chat/error": chatChunk("Hel", "") + `data: {"error":{"message":"The server is overloaded","type":"server_error","code":null}}` + "\n\ndata: [DONE]\n\n",
 	"/chat/cut":   chatChunk("Hel", "") + chatChunk("lo", ""),
 
-	"/responses/ok": responsesEvents(true),
+	"/responses/ok":  responsesEvents(true),
 	"/responses/cut": responsesEvents(false),
 
 	"/messages/ok":    anthropicEvents(true, false),
