@@ -53,9 +53,15 @@
 //     billing, metadata for logs); [Options.Transform] may rewrite or drop
 //     one.
 //
-// # Without an HTTP client stream
+// # Resumable generations
 //
-// [Copy] is the loop itself, writing to any [Sender]. A [Generation]
-// uses it to publish a model's answer into a hub topic that outlives the
-// client.
+// [Copy] is the loop itself, writing to any [Sender]. [Generations] uses it
+// to run an answer to completion on the server, publishing the client's
+// events into a hub topic (in memory or on Redis), so that the answer
+// outlives its client: a client that reconnects with Last-Event-ID resumes
+// with no gap and no duplicate, one without it (the AI SDK's reconnect,
+// GET {api}/{chatId}/stream) replays the answer from its start, and
+// [Generations.Resume] answers 204 when there is nothing to resume. A
+// generation stops only when asked ([Generations.Stop]), never because a
+// client left.
 package relay

@@ -89,6 +89,8 @@ func Describe(err error) (typ, message string) {
 		return "upstream_truncated", "the upstream stream ended before the answer was complete"
 	case errors.Is(err, ErrEventTooLarge):
 		return "upstream_event_too_large", "an upstream event was larger than the relay accepts"
+	case errors.Is(err, ErrStopped):
+		return "stopped", "the answer was stopped"
 	case errors.Is(err, ErrMaxDuration):
 		return "timeout", "the answer took longer than the relay allows"
 	default:

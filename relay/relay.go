@@ -395,6 +395,19 @@ func clientStatus(upstream int) int {
 	return http.StatusBadGateway
 }
 
+// WriteError answers the client with an HTTP error for err, a failure of
+// the upstream before any byte was streamed (from [Generations.Start], say):
+// the status [Serve] would choose for it, and tr's error body (see
+// [ErrorResponder]). Call it before anything else was written.
+func WriteError(c core.Conn, tr Translator, err error) {
+	status := http.StatusBadGateway
+	var ue *UpstreamError
+	if errors.As(err, &ue) && ue.Status != 0 {
+		status = clientStatus(ue.Status)
+	}
+	writeError(c, tr, status, err)
+}
+
 // writeError answers the client with status and err's description, before
 // any byte of a stream.
 func writeError(c core.Conn, tr Translator, status int, err error) {

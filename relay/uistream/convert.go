@@ -1,6 +1,8 @@
 package uistream
 
 import (
+	"errors"
+
 	"github.com/streamkit/streamkit/relay"
 	"github.com/streamkit/streamkit/relay/anthropic"
 	"github.com/streamkit/streamkit/relay/openai"
@@ -26,6 +28,9 @@ func (t *translator) SetHeaders(set func(key, value string)) { SetHeaders(set) }
 func (t *translator) End(s relay.Sender) error { return t.writer(s).Finish(t.reason) }
 
 func (t *translator) Fail(s relay.Sender, err error) error {
+	if errors.Is(err, relay.ErrStopped) {
+		return t.writer(s).Abort()
+	}
 	_, msg := relay.Describe(err)
 	return t.writer(s).Error(msg)
 }

@@ -226,6 +226,16 @@ func (w *Writer) Finish(reason string) error {
 	return w.s.Send(&sse.Event{Data: Done})
 }
 
+// Abort ends the message with an abort part, the AI SDK's mark of an
+// answer stopped on purpose; nothing is sent after it.
+func (w *Writer) Abort() error {
+	if w.ended {
+		return nil
+	}
+	w.ended = true
+	return w.Send(&Part{Type: TypeAbort})
+}
+
 // Error ends the message with an error part: no finish and no [Done]
 // after it, so that no reader takes the message for complete.
 func (w *Writer) Error(text string) error {
