@@ -177,9 +177,11 @@ func clientError(err error) APIError {
 // as {"error": {"message", "type", "code"}} with no [Done] after it.
 func Chat() relay.Translator { return &chatRelay{} }
 
-type chatRelay struct{}
+// chatRelay keeps the event it sends in, so that a send through the Sender
+// interface does not allocate one per chunk.
+type chatRelay struct{ out sse.Event }
 
-func (*chatRelay) Event(s relay.Sender, ev sse.ParsedEvent) (bool, error) {
+func (t *chatRelay) Event(s relay.Sender, ev sse.ParsedEvent) (bool, error) {
 	if ev.Type != "message" {
 		return false, nil
 	}
@@ -190,9 +192,10 @@ func (*chatRelay) Event(s relay.Sender, ev sse.ParsedEvent) (bool, error) {
 	if !strings.HasPrefix(d, "{") {
 		return false, &relay.UpstreamError{Type: "invalid_chunk", Message: "the upstream sent an event that is not a JSON object"}
 	}
-	// Only an event that mentions "error" can be one: the usual chunk is
-	// forwarded without being decoded.
-	if strings.Contains(d, `"error"`) {
+	// A chunk names its choices early on (an empty list in the usage
+	// chunk); only an event without them is decoded, to find an error.
+	// The usual chunk is forwarded without being decoded.
+	if !strings.Contains(d, `"choices"`) {
 		ce, err := ParseChatEvent(d)
 		if err != nil {
 			return false, &relay.UpstreamError{Type: "invalid_chunk", Message: "the upstream sent an event that is not valid JSON"}
@@ -201,7 +204,8 @@ func (*chatRelay) Event(s relay.Sender, ev sse.ParsedEvent) (bool, error) {
 			return false, upstreamError(ce.Error)
 		}
 	}
-	return false, s.Send(&sse.Event{Data: ev.Data})
+	t.out.Data = ev.Data
+	return false, s.Send(&t.out)
 }
 
 func (*chatRelay) End(s relay.Sender) error { return SendDone(s) }
