@@ -36,6 +36,8 @@ func run(cfg *demo.Config) error {
 		return err
 	}
 	a := &app{cfg: cfg, reg: reg, hub: h}
+	ai := demo.NewAI(cfg.AI, h, &sse.Options{Heartbeat: cfg.Heartbeat, Registry: reg})
+	defer ai.Close()
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -55,6 +57,14 @@ func run(cfg *demo.Config) error {
 	streams.GET("/ndjson/ticks", a.ndjsonTicks)
 	streams.GET("/chunked/download", a.download)
 
+	// The AI routes: the simulated model, the relay, and resumable chats.
+	aiRoutes := ai.Handler()
+	e.POST("/v1/chat/completions", echo.WrapHandler(aiRoutes))
+	e.POST("/ai/v1/chat/completions", echo.WrapHandler(aiRoutes))
+	e.POST("/api/chat", echo.WrapHandler(aiRoutes))
+	e.GET("/api/chat/:id/stream", echo.WrapHandler(aiRoutes))
+	e.DELETE("/api/chat/:id/stream", echo.WrapHandler(aiRoutes))
+
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		closeHub()
@@ -64,6 +74,7 @@ func run(cfg *demo.Config) error {
 	// e.Server is the server e.Shutdown stops.
 	e.Server.ReadHeaderTimeout = 10 * time.Second
 	e.Server.MaxHeaderBytes = 8 << 20 // /sse/echo carries its event in the query
+	ai.Listening(ln.Addr())
 	demo.Announce(os.Stdout, "echo", ln.Addr())
 	serve := func() error {
 		if err := e.StartServer(e.Server); !errors.Is(err, http.ErrServerClosed) {

@@ -34,6 +34,8 @@ func run(cfg *demo.Config) error {
 		return err
 	}
 	a := &app{cfg: cfg, reg: reg, hub: h}
+	ai := demo.NewAI(cfg.AI, h, &sse.Options{Heartbeat: cfg.Heartbeat, Registry: reg})
+	defer ai.Close()
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -53,6 +55,14 @@ func run(cfg *demo.Config) error {
 	streams.GET("/ndjson/ticks", a.ndjsonTicks)
 	streams.GET("/chunked/download", a.download)
 
+	// The AI routes: the simulated model, the relay, and resumable chats.
+	aiRoutes := ai.Handler()
+	r.POST("/v1/chat/completions", gin.WrapH(aiRoutes))
+	r.POST("/ai/v1/chat/completions", gin.WrapH(aiRoutes))
+	r.POST("/api/chat", gin.WrapH(aiRoutes))
+	r.GET("/api/chat/:id/stream", gin.WrapH(aiRoutes))
+	r.DELETE("/api/chat/:id/stream", gin.WrapH(aiRoutes))
+
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		closeHub()
@@ -63,6 +73,7 @@ func run(cfg *demo.Config) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    8 << 20, // /sse/echo carries its event in the query
 	}
+	ai.Listening(ln.Addr())
 	demo.Announce(os.Stdout, "gin", ln.Addr())
 	serve := func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {

@@ -64,6 +64,8 @@ func run(cfg *demo.Config, transport string) error {
 		return err
 	}
 	a := &handlers{cfg: cfg, reg: reg, hub: hb}
+	ai := demo.NewAI(cfg.AI, hb, a.sseOptions(false))
+	defer ai.Close()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -108,7 +110,9 @@ func run(cfg *demo.Config, transport string) error {
 	streams.GET("/sse/topics/:topic", streamhertz.HubTopic(hb, "topic", a.sseOptions(false)))
 	streams.GET("/ndjson/ticks", a.ndjsonTicks)
 	streams.GET("/chunked/download", a.download)
+	aiRoutes(streams, ai)
 
+	ai.Listening(ln.Addr())
 	demo.Announce(os.Stdout, "hertz ("+transport+")", ln.Addr())
 	var stopping atomic.Bool
 	serve := func() error {

@@ -35,6 +35,8 @@ func run(cfg *demo.Config) error {
 		return err
 	}
 	a := &app{cfg: cfg, reg: reg, hub: h}
+	ai := demo.NewAI(cfg.AI, h, a.sseOptions(false))
+	defer ai.Close()
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", a.page)
@@ -47,6 +49,11 @@ func run(cfg *demo.Config) error {
 	mux.HandleFunc("GET /chunked/download", a.download)
 	mux.HandleFunc("POST /upload", a.upload)
 	mux.HandleFunc("GET /stats", a.stats)
+	aiRoutes := ai.Handler()
+	mux.Handle("/v1/chat/completions", aiRoutes)
+	mux.Handle("/ai/v1/chat/completions", aiRoutes)
+	mux.Handle("/api/chat", aiRoutes)
+	mux.Handle("/api/chat/{id}/stream", aiRoutes)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -61,6 +68,7 @@ func run(cfg *demo.Config) error {
 		// /sse/echo carries its event in the query string.
 		MaxHeaderBytes: 8 << 20,
 	}
+	ai.Listening(ln.Addr())
 	demo.Announce(os.Stdout, "nethttp", ln.Addr())
 	serve := func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {

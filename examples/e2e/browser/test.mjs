@@ -6,7 +6,8 @@
 // connection without losing or repeating a tick, that a chat message sent
 // from one page appears in a second one, that the NDJSON panel reads every
 // record, that an upload's progress bar reaches 100 % with the right
-// SHA-256, and that no script error or console error happened. It saves a
+// SHA-256, that the AI chat streams an answer and resumes one after a
+// reload, and that no script error or console error happened. It saves a
 // screenshot of the page in that state and exits non-zero on any failure.
 // The Go test examples/e2e TestBrowser runs it.
 import { chromium } from "playwright-core";
@@ -127,6 +128,24 @@ try {
   check((await text(one, "#up-sum")) === "sha256 " + sha, "upload shows the SHA-256 the server computed");
   const progressEvents = Number(await one.locator("#up-bar").getAttribute("data-progress-events"));
   check(progressEvents >= 1, `upload bar got ${progressEvents} progress events from the topic`);
+
+  // AI chat: an answer streams in, and one that is running when the page
+  // reloads resumes from the server's generation.
+  await one.fill("#ai-text", "hello from the page");
+  await one.press("#ai-text", "Enter");
+  await one.waitForFunction(() => ["done", "error", "cut"].includes(document.getElementById("ai-state").textContent), null, { timeout });
+  check((await text(one, "#ai-state")) === "done", "AI chat answer completes");
+  const answer = await text(one, "#ai-answer");
+  check(answer.startsWith("Hello from the streamkit simulated model.") && answer.includes("hello from the page"),
+    `AI chat shows the simulated model's answer (${JSON.stringify(answer.slice(0, 60))}…)`);
+  await one.fill("#ai-text", "reload me");
+  await one.press("#ai-text", "Enter");
+  await one.waitForFunction(() => (document.getElementById("ai-answer")?.textContent ?? "").length > 0 &&
+    document.getElementById("ai-state").textContent === "streaming", null, { timeout });
+  await one.reload({ waitUntil: "load" });
+  await one.waitForFunction(() => document.getElementById("ai-state").textContent === "done", null, { timeout });
+  const resumed = await text(one, "#ai-answer");
+  check(resumed.includes("reload me") && resumed.endsWith("as its own event. "), "AI chat resumes the answer after a reload");
 
   // Stats: polled and shown.
   await one.waitForFunction(() => /^\d+$/.test(document.getElementById("stat-active_streams").textContent), null, { timeout });

@@ -36,6 +36,8 @@ type Config struct {
 	// are then common, so a client may resume on any of them. "" keeps
 	// the topics in this process's memory.
 	Redis string
+	// AI holds the AI routes' flags (-upstream, -sim-delay).
+	AI *AIFlags
 }
 
 // Flags registers the shared flags on fs and returns the Config they fill
@@ -48,6 +50,7 @@ func Flags(fs *flag.FlagSet) *Config {
 	fs.Int64Var(&c.MaxUpload, "max-upload", DefaultMaxUpload, "largest upload accepted, in bytes")
 	fs.IntVar(&c.History, "history", DefaultHistory, "events kept per topic for clients that resume")
 	fs.StringVar(&c.Redis, "redis", "", "Redis URL (redis://host:port/db) shared by several servers; empty keeps topics in memory")
+	c.AI = RegisterAIFlags(fs)
 	return c
 }
 

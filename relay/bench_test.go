@@ -1,0 +1,104 @@
+package relay_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/relay"
+	"github.com/streamkit/streamkit/relay/openai"
+	"github.com/streamkit/streamkit/sse"
+)
+
+// discardConn accepts everything at once, so that the benchmarks measure
+// the relay loop alone.
+type discardConn struct{}
+
+func (discardConn) SetHeader(string, string)         {}
+func (discardConn) Start(int) error                  { return nil }
+func (discardConn) Write(p []byte) (int, error)      { return len(p), nil }
+func (discardConn) Flush() error                     { return nil }
+func (discardConn) SetWriteDeadline(time.Time) error { return nil }
+func (discardConn) Context() context.Context         { return context.Background() }
+
+// benchEvents is how many chat chunks one relayed answer has.
+const benchEvents = 1000
+
+// benchUpstream is an upstream answer of benchEvents typical chunks (one
+// token each), a comment, and [DONE].
+var benchUpstream = func() []byte {
+	var b bytes.Buffer
+	b.WriteString(": PROCESSING\n\n")
+	for range benchEvents {
+		b.WriteString(chunk("token "))
+	}
+	b.WriteString("data: [DONE]\n\n")
+	return b.Bytes()
+}()
+
+// perEvent reports events/s and ns/event for b's loop, each iteration
+// relaying one answer.
+func perEvent(b *testing.B) {
+	events := float64(benchEvents * b.N)
+	b.ReportMetric(events/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/events, "ns/event")
+}
+
+// BenchmarkRelay relays an answer of 1000 chunks to a client stream that
+// flushes after every event: streamkit's relay (parser with bounds,
+// translator, sse.Stream), beside a hand-written loop of the usual kind (a
+// bufio.Scanner grown to 1 MiB, the data prefix cut, each event written and
+// flushed through the same core.Stream). Both run on one goroutine, so
+// ns/event is also CPU per event.
+func BenchmarkRelay(b *testing.B) {
+	b.Run("streamkit", func(b *testing.B) {
+		b.SetBytes(int64(len(benchUpstream)))
+		b.ReportAllocs()
+		for b.Loop() {
+			s, err := sse.NewStream(discardConn{}, &sse.Options{Heartbeat: -1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			body := io.NopCloser(bytes.NewReader(benchUpstream))
+			if err := relay.Copy(s.Context(), s, body, openai.Chat(), nil); err != nil {
+				b.Fatal(err)
+			}
+			s.Close()
+		}
+		perEvent(b)
+	})
+	b.Run("hand-written", func(b *testing.B) {
+		b.SetBytes(int64(len(benchUpstream)))
+		b.ReportAllocs()
+		for b.Loop() {
+			cs, err := core.New(discardConn{}, &core.Options{ContentType: sse.ContentType})
+			if err != nil {
+				b.Fatal(err)
+			}
+			sc := bufio.NewScanner(bytes.NewReader(benchUpstream))
+			sc.Buffer(make([]byte, 64<<10), 1<<20)
+			var out []byte
+			for sc.Scan() {
+				line := sc.Text()
+				data, ok := strings.CutPrefix(line, "data: ")
+				if !ok {
+					continue
+				}
+				out = append(append(append(out[:0], "data: "...), data...), "\n\n"...)
+				if _, err := cs.Write(out); err != nil {
+					b.Fatal(err)
+				}
+				if data == "[DONE]" {
+					break
+				}
+			}
+			cs.Close()
+		}
+		perEvent(b)
+	})
+}

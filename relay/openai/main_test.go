@@ -1,0 +1,9 @@
+package openai_test
+
+import (
+	"testing"
+
+	"github.com/streamkit/streamkit/internal/leakcheck"
+)
+
+func TestMain(m *testing.M) { leakcheck.Main(m) }
