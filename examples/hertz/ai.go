@@ -42,7 +42,7 @@ func withBody(h func(core.Conn, []byte)) app.HandlerFunc {
 }
 
 func aiConn(c context.Context, ctx *app.RequestContext) (core.Conn, bool) {
-	conn, err := streamhertz.Conn(c, ctx)
+	conn, err := streamhertz.NewConn(c, ctx)
 	if err != nil {
 		ctx.String(http.StatusInternalServerError, err.Error())
 		return nil, false

@@ -6,7 +6,7 @@ replace github.com/streamkit/streamkit => ../../..
 
 require (
 	github.com/openai/openai-go/v3 v3.98.0
-	github.com/streamkit/streamkit v0.0.0
+	github.com/streamkit/streamkit v0.1.0
 	go.uber.org/goleak v1.3.0
 )
 
