@@ -15,6 +15,11 @@ var (
 	// slow-client disconnect.
 	ErrWriteTimeout = errors.New("core: client too slow: write deadline exceeded")
 
+	// ErrSlowClient is the cause of a stream whose client fell too far
+	// behind its producer and was cut off: a hub's subscriber under the
+	// Disconnect policy, ended with [Stream.CloseCause].
+	ErrSlowClient = errors.New("core: client too slow: fell too far behind")
+
 	// ErrTooManyStreams is returned by [New] when the registry's
 	// concurrency limit is reached; the client has been answered with 503
 	// Service Unavailable and a Retry-After header.

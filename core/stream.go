@@ -46,6 +46,7 @@ type Stream struct {
 	hb       time.Duration
 	hbMsg    func([]byte) []byte
 	farewell func([]byte, error) []byte
+	obs      *observed // nil unless the registry has an Observer
 
 	ctx      context.Context
 	cancel   context.CancelCauseFunc
@@ -138,6 +139,10 @@ func New(c Conn, opts *Options) (*Stream, error) {
 	}
 	if s.policy.coalescing() {
 		s.flushTimer = idleTimer(s.flushFired)
+	}
+
+	if s.reg != nil && s.reg.Observer != nil {
+		s.obs = observe(s.reg.Observer, c, o.Kind)
 	}
 
 	// Everything the context callback reads is set above: registering it
@@ -373,6 +378,9 @@ func (s *Stream) flushLocked(extra []byte) error {
 	if s.reg != nil {
 		s.reg.sent(s.unsent, n)
 	}
+	if s.obs != nil {
+		s.obs.sent(s.unsent, n)
+	}
 	s.unsent = 0
 	return nil
 }
@@ -471,6 +479,9 @@ func (s *Stream) release() {
 		}
 		if s.reg != nil {
 			s.reg.leave(s)
+		}
+		if s.obs != nil {
+			s.obs.ended(s.endErr())
 		}
 		coarse.release()
 	})

@@ -66,6 +66,12 @@ type Options struct {
 	// a gap. 0 means [DefaultPingInterval].
 	PingInterval time.Duration
 
+	// Observer, when set, is told each time the Pub/Sub connection is
+	// lost and when it is back (see [hub.BackendObserver]); a metrics
+	// exporter counts reconnects there. The topics' gaps that follow a
+	// reconnect reach the hub's own [hub.Observer].
+	Observer hub.BackendObserver
+
 	// Logger receives the connection's losses and recoveries and any
 	// malformed notification; nil means slog.Default().
 	Logger *slog.Logger
@@ -80,6 +86,7 @@ type config struct {
 	timeout time.Duration
 	ping    time.Duration
 	log     *slog.Logger
+	obs     hub.BackendObserver
 }
 
 func newConfig(opts *Options) (config, error) {
@@ -95,6 +102,7 @@ func newConfig(opts *Options) (config, error) {
 		timeout: o.Timeout,
 		ping:    o.PingInterval,
 		log:     o.Logger,
+		obs:     o.Observer,
 	}
 	if c.prefix == "" {
 		c.prefix = DefaultPrefix
