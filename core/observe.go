@@ -49,10 +49,9 @@ type StreamInfo struct {
 
 // StreamProbe follows one stream for an [Observer]. The stream calls
 // FirstEvent and Sent while it holds its lock, so those calls never overlap
-// one another; Ended is called once, at the end, and may run on another
-// goroutine (the one that noticed the client leave). A write that was
-// already under way when the client left may report Sent once after Ended.
-// No method may block or call the stream.
+// one another; Ended is called once, after the last Sent, possibly from
+// another goroutine (the one that noticed the client leave). No method may
+// block or call the stream.
 type StreamProbe interface {
 	// FirstEvent is called once, when the first message (event, record,
 	// chunk) has been flushed to the connection: after is the time since
@@ -146,6 +145,7 @@ type observed struct {
 	probe    StreamProbe
 	start    time.Time
 	first    bool // under the stream's lock
+	reported atomic.Bool
 	messages atomic.Int64
 	bytes    atomic.Int64
 }
@@ -175,7 +175,31 @@ func (ob *observed) sent(messages, bytes int64) {
 	ob.probe.Sent(messages, bytes)
 }
 
-// ended reports the stream's end, once, from release.
+// observeEnd reports the stream's end to its probe, once; release calls
+// it, without the lock or, from closeLocked, with it and the cause set.
+//
+// Without a cause the Conn's context ended: the client left or the handler
+// returned. A write may be under way, and may yet fail with a more telling
+// cause than a gone client (net/http cancels the context when a write
+// passes its deadline): wait for it to finish, so that the probe hears the
+// cause the stream reports and no Sent comes after Ended. Release runs on
+// its own goroutine then, and a write is bounded by its deadline.
+func (s *Stream) observeEnd() {
+	ob := s.obs
+	if !ob.reported.CompareAndSwap(false, true) {
+		return
+	}
+	if s.cause.Load() == nil {
+		s.mu.Lock()
+		err := s.endErr()
+		s.unlock()
+		ob.ended(err)
+		return
+	}
+	ob.ended(s.endErr())
+}
+
+// ended reports the end to the probe.
 func (ob *observed) ended(err error) {
 	ob.probe.Ended(StreamEnd{
 		Reason:   ReasonOf(err),
@@ -186,9 +210,9 @@ func (ob *observed) ended(err error) {
 	})
 }
 
-// endErr is why the stream ended, for release. When release runs from the
-// Conn's context callback, the cancellation may not have reached s.ctx
-// yet: the client is gone all the same.
+// endErr is why the stream ended. When release runs from the Conn's
+// context callback, the cancellation may not have reached s.ctx yet: the
+// client is gone all the same.
 func (s *Stream) endErr() error {
 	if err := s.Err(); err != nil {
 		return err

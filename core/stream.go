@@ -480,11 +480,11 @@ func (s *Stream) release() {
 		if s.reg != nil {
 			s.reg.leave(s)
 		}
-		if s.obs != nil {
-			s.obs.ended(s.endErr())
-		}
 		coarse.release()
 	})
+	if s.obs != nil {
+		s.observeEnd()
+	}
 }
 
 // unlock runs work that timers left for the lock holder, then unlocks. A
