@@ -50,8 +50,9 @@ type StreamInfo struct {
 // StreamProbe follows one stream for an [Observer]. The stream calls
 // FirstEvent and Sent while it holds its lock, so those calls never overlap
 // one another; Ended is called once, after the last Sent, possibly from
-// another goroutine (the one that noticed the client leave). No method may
-// block or call the stream.
+// another goroutine (the one that noticed the client leave) and possibly a
+// moment after the registry stopped counting the stream as active. No
+// method may block or call the stream.
 type StreamProbe interface {
 	// FirstEvent is called once, when the first message (event, record,
 	// chunk) has been flushed to the connection: after is the time since

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,10 +32,10 @@ import (
 
 // The session's shape.
 const (
-	Ticks        = 3   // SSE streams of TickEvents events each, closed by the handler
-	TickEvents   = 5   // events per tick stream
-	Records      = 2   // NDJSON records of the one NDJSON stream
-	BigEvents    = 64  // events published to the slow client's topic
+	Ticks        = 3  // SSE streams of TickEvents events each, closed by the handler
+	TickEvents   = 5  // events per tick stream
+	Records      = 2  // NDJSON records of the one NDJSON stream
+	BigEvents    = 64 // events published to the slow client's topic
 	BigEventSize = 512 << 10
 	DropQueue    = 4  // queue of the drop-oldest hub
 	DropEvents   = 10 // events published past a subscriber that does not read
@@ -74,8 +75,14 @@ type Session struct {
 // the counts.
 func Run(t testing.TB, reg *core.Registry, mount func(*http.ServeMux)) (*Session, Expect) {
 	t.Helper()
-	slowHub := hub.New(&hub.Options{Registry: reg, QueueSize: DropQueue, Policy: hub.Disconnect})
-	dropHub := hub.New(&hub.Options{Registry: reg, QueueSize: DropQueue})
+	// The exporter hears of a stream's end a moment after the registry
+	// lets it go (from the goroutine that noticed the client leave): count
+	// the ends it is told of, to wait for them all.
+	hubObs, _ := reg.Observer.(hub.Observer)
+	ends := &endCounter{inner: reg.Observer}
+	reg.Observer = ends
+	slowHub := hub.New(&hub.Options{Registry: reg, Observer: hubObs, QueueSize: DropQueue, Policy: hub.Disconnect})
+	dropHub := hub.New(&hub.Options{Registry: reg, Observer: hubObs, QueueSize: DropQueue})
 	t.Cleanup(func() { slowHub.Close(); dropHub.Close() })
 
 	var handlers sync.WaitGroup
@@ -278,10 +285,11 @@ func Run(t testing.TB, reg *core.Registry, mount func(*http.ServeMux)) (*Session
 	e.Resyncs[hub.ReasonDropped]++
 	e.Subscribed++
 
-	// Every stream ends (the client that left is noticed asynchronously).
-	for reg.Stats().Active != 0 {
+	// Every stream ends (the client that left is noticed asynchronously),
+	// and the exporter has been told.
+	for reg.Stats().Active != 0 || ends.ended.Load() != e.Streams() {
 		if ctx.Err() != nil {
-			t.Fatalf("streams still open: %+v", reg.Stats())
+			t.Fatalf("streams still open: %+v; %d ends observed", reg.Stats(), ends.ended.Load())
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -314,4 +322,24 @@ func (e *Expect) Streams() int64 {
 		n += v
 	}
 	return n
+}
+
+// endCounter passes a registry's observer calls on and counts the ends.
+type endCounter struct {
+	inner core.Observer
+	ended atomic.Int64
+}
+
+func (c *endCounter) StreamOpened(info core.StreamInfo) core.StreamProbe {
+	return &countedProbe{StreamProbe: c.inner.StreamOpened(info), c: c}
+}
+
+type countedProbe struct {
+	core.StreamProbe
+	c *endCounter
+}
+
+func (p *countedProbe) Ended(e core.StreamEnd) {
+	p.StreamProbe.Ended(e)
+	p.c.ended.Add(1)
 }
