@@ -28,6 +28,10 @@ func main() { demo.Main("nethttp", nil, nil, run) }
 
 func run(cfg *demo.Config) error {
 	reg := &core.Registry{}
+	tel, err := demo.NewTelemetry(cfg, reg, os.Stdout) // GET /metrics, -otel-stdout
+	if err != nil {
+		return err
+	}
 	h, closeHub, err := demo.NewHub(cfg, reg)
 	if err != nil {
 		return err
@@ -45,6 +49,7 @@ func run(cfg *demo.Config) error {
 	mux.HandleFunc("GET /chunked/download", a.download)
 	mux.HandleFunc("POST /upload", a.upload)
 	mux.HandleFunc("GET /stats", a.stats)
+	mux.Handle("GET /metrics", tel)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -64,7 +69,7 @@ func run(cfg *demo.Config) error {
 		}
 		return nil
 	}
-	return demo.Run(os.Stderr, serve, srv.Shutdown, reg, closeHub)
+	return demo.Run(os.Stderr, serve, srv.Shutdown, reg, tel.Closing(closeHub))
 }
 
 // app holds what the handlers share. Every stream joins reg, which counts

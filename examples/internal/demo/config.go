@@ -36,6 +36,9 @@ type Config struct {
 	// are then common, so a client may resume on any of them. "" keeps
 	// the topics in this process's memory.
 	Redis string
+	// OTelStdout prints OpenTelemetry spans and metrics to stdout
+	// (-otel-stdout); see [NewTelemetry].
+	OTelStdout bool
 }
 
 // Flags registers the shared flags on fs and returns the Config they fill
@@ -47,6 +50,7 @@ func Flags(fs *flag.FlagSet) *Config {
 	fs.DurationVar(&c.Heartbeat, "heartbeat", DefaultHeartbeat, "idle time before an event stream sends a heartbeat comment")
 	fs.Int64Var(&c.MaxUpload, "max-upload", DefaultMaxUpload, "largest upload accepted, in bytes")
 	fs.IntVar(&c.History, "history", DefaultHistory, "events kept per topic for clients that resume")
+	fs.BoolVar(&c.OTelStdout, "otel-stdout", false, "print OpenTelemetry spans (one per stream) and metrics to stdout")
 	fs.StringVar(&c.Redis, "redis", "", "Redis URL (redis://host:port/db) shared by several servers; empty keeps topics in memory")
 	return c
 }
