@@ -73,6 +73,7 @@ func NewStream(c core.Conn, opts *Options) (*Stream, error) {
 	}
 	st, err := core.New(c, &core.Options{
 		ContentType:    o.ContentType,
+		Kind:           "chunked",
 		Flush:          o.Flush,
 		WriteTimeout:   o.WriteTimeout,
 		MaxLifetime:    o.MaxLifetime,

@@ -21,6 +21,10 @@ var (
 	// deadline (it has no Unwrap method). The client did nothing wrong; the
 	// stream logged, once per wrapper type, what to change.
 	ErrServerTimeout = errors.New("core: cut by the server's WriteTimeout, which a response-writer wrapper kept the stream from lifting")
+	// ErrSlowClient is the cause of a stream whose client fell too far
+	// behind its producer and was cut off: a hub's subscriber under the
+	// Disconnect policy, ended with [Stream.CloseCause].
+	ErrSlowClient = errors.New("core: client too slow: fell too far behind")
 
 	// ErrTooManyStreams is returned by [New] when the registry's
 	// concurrency limit is reached; the client has been answered with 503

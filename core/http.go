@@ -12,6 +12,7 @@ import (
 // gin and echo. Create it with [NewHTTPConn].
 type HTTPConn struct {
 	w        http.ResponseWriter
+	req      *http.Request
 	ctx      context.Context
 	flush    func() error
 	deadline func(time.Time) error
@@ -45,7 +46,7 @@ type HTTPConn struct {
 // X-Accel-Buffering: no for nginx, and other proxies need their own
 // configuration.
 func NewHTTPConn(w http.ResponseWriter, r *http.Request) (*HTTPConn, error) {
-	c := &HTTPConn{w: w, ctx: r.Context()}
+	c := &HTTPConn{w: w, req: r, ctx: r.Context()}
 	c.flush = findFlush(w, nil)
 	if c.flush == nil {
 		return nil, fmt.Errorf("core: response writer %T cannot flush: %w", w, errors.ErrUnsupported)
@@ -163,6 +164,11 @@ func (c *HTTPConn) SetWriteDeadline(t time.Time) error {
 	}
 	return c.deadline(t)
 }
+
+// Route implements [RouteConn]: the pattern of the net/http ServeMux
+// route that matched the request (http.Request.Pattern), "" under another
+// router.
+func (c *HTTPConn) Route() string { return c.req.Pattern }
 
 // Context implements [Conn]: it is the request's context, which net/http
 // cancels when the client disconnects, when an HTTP/2 stream is reset, or

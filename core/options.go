@@ -61,6 +61,10 @@ type Options struct {
 	// message: an SSE stream's initial retry hint, for one.
 	Preamble func(dst []byte) []byte
 
+	// Kind names the encoder for a registry's [Observer]: "sse",
+	// "ndjson", "chunked", "relay". Encoders set it.
+	Kind string
+
 	// Registry, when set, counts the stream, may refuse it (see
 	// [Registry.Limit]) and can shut it down.
 	Registry *Registry

@@ -33,6 +33,11 @@ type Registry struct {
 	// leaves.
 	ShutdownSpread time.Duration
 
+	// Observer, when set, follows every stream that joins the registry:
+	// its opening, first event, flushes and end (see [Observer]). Nil
+	// costs the streams nothing.
+	Observer Observer
+
 	mu        sync.Mutex
 	streams   map[*Stream]struct{}
 	building  int // admitted streams that New has not finished

@@ -46,6 +46,7 @@ type Stream struct {
 	hb       time.Duration
 	hbMsg    func([]byte) []byte
 	farewell func([]byte, error) []byte
+	obs      *observed // nil unless the registry has an Observer
 
 	ctx      context.Context
 	cancel   context.CancelCauseFunc
@@ -142,6 +143,10 @@ func New(c Conn, opts *Options) (*Stream, error) {
 	}
 	if s.policy.coalescing() {
 		s.flushTimer = idleTimer(s.flushFired)
+	}
+
+	if s.reg != nil && s.reg.Observer != nil {
+		s.obs = observe(s.reg.Observer, c, o.Kind)
 	}
 
 	// Everything the context callback reads is set above: registering it
@@ -366,6 +371,9 @@ func (s *Stream) flushLocked(extra []byte) error {
 	if s.reg != nil {
 		s.reg.sent(s.unsent, n)
 	}
+	if s.obs != nil {
+		s.obs.sent(s.unsent, n)
+	}
 	s.unsent = 0
 	return nil
 }
@@ -472,6 +480,9 @@ func (s *Stream) release() {
 		}
 		coarse.release()
 	})
+	if s.obs != nil {
+		s.observeEnd()
+	}
 }
 
 // unlock runs work that timers left for the lock holder, then unlocks. A

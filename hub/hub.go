@@ -35,6 +35,7 @@ type Hub struct {
 	policy     SlowPolicy
 	resyncType string
 	reg        *core.Registry
+	obs        Observer
 	closed     atomic.Bool
 
 	mu     sync.Mutex
@@ -54,6 +55,7 @@ func New(opts *Options) *Hub {
 		policy:     o.Policy,
 		resyncType: o.ResyncEvent,
 		reg:        o.Registry,
+		obs:        observerOf(&o),
 		topics:     make(map[string]*topic),
 	}
 	if h.backend == nil {
@@ -118,6 +120,9 @@ func (h *Hub) Publish(ctx context.Context, topic string, m Message) (string, err
 	if err != nil {
 		return "", fmt.Errorf("hub: publish to %s: %w", topic, err)
 	}
+	if h.obs != nil {
+		h.obs.Published(topic)
+	}
 	return pos.String(), nil
 }
 
@@ -151,6 +156,9 @@ func (h *Hub) Subscribe(ctx context.Context, topic, lastEventID string) (*Subscr
 	s.idx = len(t.subs)
 	t.subs = append(t.subs, s)
 	t.mu.Unlock()
+	if h.obs != nil {
+		h.obs.Subscribed(topic)
+	}
 
 	s.lastID = head.String()
 	if lastEventID == "" {
@@ -271,16 +279,28 @@ func (h *Hub) resync(reason Reason, last string) Event {
 	return Event{ID: last, Type: h.resyncType, Data: b.String(), Resync: reason}
 }
 
-func (h *Hub) countDropped(n int64) {
-	if h.reg != nil && n > 0 {
+func (h *Hub) countDropped(topic string, n int64) {
+	if n <= 0 {
+		return
+	}
+	if h.reg != nil {
 		h.reg.CountDropped(n)
+	}
+	if h.obs != nil {
+		h.obs.Dropped(topic, n)
 	}
 }
 
-func (h *Hub) countSlow(n int) {
+func (h *Hub) countSlow(topic string, n int) {
+	if n <= 0 {
+		return
+	}
 	if h.reg != nil {
 		for range n {
 			h.reg.CountSlowDisconnect()
 		}
+	}
+	if h.obs != nil {
+		h.obs.SlowDisconnected(topic, n)
 	}
 }

@@ -54,6 +54,11 @@ type Options struct {
 	// NUL: [New] panics otherwise.
 	ResyncEvent string
 
+	// Observer, when set, sees the hub's publishes, subscribers, drops,
+	// resyncs and backend gaps (see [Observer]). Nil means the
+	// Registry's observer when that implements [Observer], else none.
+	Observer Observer
+
 	// Registry, when set, counts the events dropped for slow subscribers
 	// ([core.Registry.CountDropped]) and the subscribers cut off for being
 	// slow ([core.Registry.CountSlowDisconnect]). Pass the registry of the

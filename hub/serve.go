@@ -2,6 +2,7 @@ package hub
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/streamkit/streamkit/core"
 	"github.com/streamkit/streamkit/sse"
@@ -51,7 +52,10 @@ func (h *Hub) ServeSSE(s *sse.Stream, sub *Subscription) error {
 		case err == nil:
 		case errors.Is(err, ErrSlowSubscriber):
 			hint := h.resync(ReasonSlow, sub.LastID())
+			h.observeResync(sub.t.name, &hint)
 			s.Send(&sse.Event{ID: hint.ID, Type: hint.Type, Data: hint.Data}) //nolint:errcheck // best effort
+			// The stream ends as a slow client's, for its observer and Err.
+			s.Core().CloseCause(fmt.Errorf("%w: %w", core.ErrSlowClient, err)) //nolint:errcheck // it already failed
 			return err
 		case errors.Is(err, ErrClosed):
 			return nil

@@ -131,6 +131,7 @@ func (s *Subscription) Next(ctx context.Context) (Event, error) {
 			s.backlog[0] = Event{}
 			s.backlog = s.backlog[1:]
 			s.lastID = e.ID
+			s.hub.observeResync(s.t.name, &e)
 			return e, nil
 		}
 		if s.replaying {
@@ -151,6 +152,7 @@ func (s *Subscription) Next(ctx context.Context) (Event, error) {
 			if e.ID != "" {
 				s.lastID = e.ID
 			}
+			s.hub.observeResync(s.t.name, &e)
 			return e, nil
 		}
 		if err := s.watch(ctx); err != nil {
@@ -203,6 +205,9 @@ func (s *Subscription) Close() {
 		t.mu.Unlock()
 		s.signal()
 		s.hub.release(t)
+		if s.hub.obs != nil {
+			s.hub.obs.Unsubscribed(t.name)
+		}
 	})
 }
 

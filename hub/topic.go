@@ -142,6 +142,9 @@ func (t *topic) Event(r Record) {
 
 // Gap implements [Listener].
 func (t *topic) Gap(error) {
+	if t.hub.obs != nil {
+		t.hub.obs.BackendGap(t.name)
+	}
 	t.feedMu.Lock()
 	defer t.feedMu.Unlock()
 	switch {
@@ -271,8 +274,8 @@ func (t *topic) push(e *entry) {
 		s.signal()
 	}
 	t.mu.Unlock()
-	h.countDropped(dropped)
-	h.countSlow(slow)
+	h.countDropped(t.name, dropped)
+	h.countSlow(t.name, slow)
 }
 
 // at returns the ring's entry with sequence number seq, or nil when the slot

@@ -83,6 +83,7 @@ func NewStream(c core.Conn, opts *Options) (*Stream, error) {
 	s := &Stream{f: o.Format, envelope: o.Envelope, marshal: o.Marshal}
 	co := &core.Options{
 		ContentType:    o.Format.ContentType(),
+		Kind:           "ndjson",
 		Flush:          o.Flush,
 		WriteTimeout:   o.WriteTimeout,
 		MaxLifetime:    o.MaxLifetime,

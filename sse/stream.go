@@ -111,6 +111,7 @@ func NewStream(c core.Conn, opts *Options) (*Stream, error) {
 	}
 	cs, err := core.New(c, &core.Options{
 		ContentType:      ContentType,
+		Kind:             "sse",
 		Flush:            o.Flush,
 		Heartbeat:        hb,
 		HeartbeatMessage: appendHeartbeat,

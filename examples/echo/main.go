@@ -31,6 +31,10 @@ func main() { demo.Main("echo", nil, nil, run) }
 
 func run(cfg *demo.Config) error {
 	reg := &core.Registry{}
+	tel, err := demo.NewTelemetry(cfg, reg, os.Stdout) // GET /metrics, -otel-stdout
+	if err != nil {
+		return err
+	}
 	h, closeHub, err := demo.NewHub(cfg, reg)
 	if err != nil {
 		return err
@@ -45,6 +49,7 @@ func run(cfg *demo.Config) error {
 	e.GET("/", a.page)
 	e.GET("/healthz", a.healthz)
 	e.GET("/stats", a.stats)
+	e.GET("/metrics", echo.WrapHandler(tel))
 	e.POST("/topics/:topic", a.publish)
 	e.POST("/upload", a.upload)
 
@@ -82,7 +87,7 @@ func run(cfg *demo.Config) error {
 		}
 		return nil
 	}
-	return demo.Run(os.Stderr, serve, e.Shutdown, reg, closeHub)
+	return demo.Run(os.Stderr, serve, e.Shutdown, reg, tel.Closing(closeHub))
 }
 
 type app struct {

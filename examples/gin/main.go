@@ -29,6 +29,10 @@ func main() { demo.Main("gin", nil, nil, run) }
 
 func run(cfg *demo.Config) error {
 	reg := &core.Registry{}
+	tel, err := demo.NewTelemetry(cfg, reg, os.Stdout) // GET /metrics, -otel-stdout
+	if err != nil {
+		return err
+	}
 	h, closeHub, err := demo.NewHub(cfg, reg)
 	if err != nil {
 		return err
@@ -43,6 +47,7 @@ func run(cfg *demo.Config) error {
 	r.GET("/", a.page)
 	r.GET("/healthz", a.healthz)
 	r.GET("/stats", a.stats)
+	r.GET("/metrics", gin.WrapH(tel))
 	r.POST("/topics/:topic", a.publish)
 	r.POST("/upload", a.upload)
 
@@ -81,7 +86,7 @@ func run(cfg *demo.Config) error {
 		}
 		return nil
 	}
-	return demo.Run(os.Stderr, serve, srv.Shutdown, reg, closeHub)
+	return demo.Run(os.Stderr, serve, srv.Shutdown, reg, tel.Closing(closeHub))
 }
 
 type app struct {

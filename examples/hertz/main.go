@@ -26,6 +26,7 @@ import (
 
 	"github.com/cloudwego/hertz/pkg/app"
 	"github.com/cloudwego/hertz/pkg/app/server"
+	"github.com/cloudwego/hertz/pkg/common/adaptor"
 	"github.com/cloudwego/hertz/pkg/common/config"
 	"github.com/cloudwego/hertz/pkg/common/hlog"
 	"github.com/cloudwego/hertz/pkg/network"
@@ -59,6 +60,10 @@ func main() {
 
 func run(cfg *demo.Config, transport string) error {
 	reg := &core.Registry{}
+	tel, err := demo.NewTelemetry(cfg, reg, os.Stdout) // GET /metrics, -otel-stdout
+	if err != nil {
+		return err
+	}
 	hb, closeHub, err := demo.NewHub(cfg, reg)
 	if err != nil {
 		return err
@@ -99,6 +104,7 @@ func run(cfg *demo.Config, transport string) error {
 	h.GET("/", a.page)
 	h.GET("/healthz", a.healthz)
 	h.GET("/stats", a.stats)
+	h.GET("/metrics", adaptor.HertzHandler(tel))
 	h.POST("/topics/:topic", a.publish)
 	h.POST("/upload", a.upload)
 
@@ -126,7 +132,7 @@ func run(cfg *demo.Config, transport string) error {
 		stopping.Store(true)
 		return h.Shutdown(ctx)
 	}
-	return demo.Run(os.Stderr, serve, shutdown, reg, closeHub)
+	return demo.Run(os.Stderr, serve, shutdown, reg, tel.Closing(closeHub))
 }
 
 // handlers holds what the handlers share (app is the name of hertz's package).

@@ -30,6 +30,10 @@ func main() { demo.Main("nethttp", nil, nil, run) }
 
 func run(cfg *demo.Config) error {
 	reg := &core.Registry{}
+	tel, err := demo.NewTelemetry(cfg, reg, os.Stdout) // GET /metrics, -otel-stdout
+	if err != nil {
+		return err
+	}
 	h, closeHub, err := demo.NewHub(cfg, reg)
 	if err != nil {
 		return err
@@ -54,6 +58,7 @@ func run(cfg *demo.Config) error {
 	mux.Handle("/ai/v1/chat/completions", aiRoutes)
 	mux.Handle("/api/chat", aiRoutes)
 	mux.Handle("/api/chat/{id}/stream", aiRoutes)
+	mux.Handle("GET /metrics", tel)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -76,7 +81,7 @@ func run(cfg *demo.Config) error {
 		}
 		return nil
 	}
-	return demo.Run(os.Stderr, serve, srv.Shutdown, reg, closeHub)
+	return demo.Run(os.Stderr, serve, srv.Shutdown, reg, tel.Closing(closeHub))
 }
 
 // app holds what the handlers share. Every stream joins reg, through the

@@ -72,6 +72,12 @@ type Options struct {
 	// a gap. 0 means [DefaultPingInterval].
 	PingInterval time.Duration
 
+	// Observer, when set, is told each time the Pub/Sub connection is
+	// lost and when it is back (see [hub.BackendObserver]); a metrics
+	// exporter counts reconnects there. The topics' gaps that follow a
+	// reconnect reach the hub's own [hub.Observer].
+	Observer hub.BackendObserver
+
 	// Logger receives the connection's losses and recoveries and any
 	// malformed notification; nil means slog.Default().
 	Logger *slog.Logger
@@ -87,6 +93,7 @@ type config struct {
 	timeout time.Duration
 	ping    time.Duration
 	log     *slog.Logger
+	obs     hub.BackendObserver
 }
 
 func newConfig(opts *Options) (config, error) {
@@ -103,6 +110,7 @@ func newConfig(opts *Options) (config, error) {
 		timeout: o.Timeout,
 		ping:    o.PingInterval,
 		log:     o.Logger,
+		obs:     o.Observer,
 	}
 	if c.keyWin <= 0 {
 		c.keyWin = hub.DefaultKeyWindow

@@ -154,6 +154,9 @@ func (b *Backend) breakGen(gen uint64, err error) {
 	b.mu.Unlock()
 	_ = ps.Close()
 	if !b.closed.Load() {
+		if b.cfg.obs != nil {
+			b.cfg.obs.BackendDisconnected(err)
+		}
 		if fails == 1 {
 			b.cfg.log.Warn("redishub: Pub/Sub connection lost; reconnecting", "err", err)
 		} else {
@@ -261,6 +264,9 @@ func (b *Backend) confirm(gen uint64, s *redis.Subscription) {
 	wake(b.poke)
 	if restored {
 		b.cfg.log.Info("redishub: Pub/Sub connection restored")
+		if b.cfg.obs != nil {
+			b.cfg.obs.BackendReconnected()
+		}
 	}
 	if len(gap) == 0 {
 		return

@@ -150,6 +150,10 @@ try {
   // Stats: polled and shown.
   await one.waitForFunction(() => /^\d+$/.test(document.getElementById("stat-active_streams").textContent), null, { timeout });
   check(Number(await text(one, "#stat-active_streams")) >= 2, "stats show the page's open streams");
+  // The chart reads the same numbers from /metrics.
+  await one.waitForFunction(() => /^[\d,]+$/.test(document.getElementById("chart-active").textContent), null, { timeout });
+  check(Number((await text(one, "#chart-active")).replace(/,/g, "")) >= 2, "the chart shows the page's open streams from /metrics");
+  check(/^[\d,]+$/.test(await text(one, "#chart-rate")), "the chart shows events per second");
 
   await one.waitForTimeout(300); // let the last transitions settle for the picture
   await one.screenshot({ path: shotPath, fullPage: true });

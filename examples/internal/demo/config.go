@@ -38,6 +38,9 @@ type Config struct {
 	Redis string
 	// AI holds the AI routes' flags (-upstream, -sim-delay).
 	AI *AIFlags
+	// OTelStdout prints OpenTelemetry spans and metrics to stdout
+	// (-otel-stdout); see [NewTelemetry].
+	OTelStdout bool
 }
 
 // Flags registers the shared flags on fs and returns the Config they fill
@@ -49,6 +52,7 @@ func Flags(fs *flag.FlagSet) *Config {
 	fs.DurationVar(&c.Heartbeat, "heartbeat", DefaultHeartbeat, "idle time before an event stream sends a heartbeat comment")
 	fs.Int64Var(&c.MaxUpload, "max-upload", DefaultMaxUpload, "largest upload accepted, in bytes")
 	fs.IntVar(&c.History, "history", DefaultHistory, "events kept per topic for clients that resume")
+	fs.BoolVar(&c.OTelStdout, "otel-stdout", false, "print OpenTelemetry spans (one per stream) and metrics to stdout")
 	fs.StringVar(&c.Redis, "redis", "", "Redis URL (redis://host:port/db) shared by several servers; empty keeps topics in memory")
 	c.AI = RegisterAIFlags(fs)
 	return c

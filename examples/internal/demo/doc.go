@@ -25,4 +25,13 @@
 // client resumes on any server from the shared history. While Redis is
 // down or hung, publishing and subscribing answer 503 within
 // [RedisTimeout]; a server that cannot reach Redis at start exits.
+//
+// # Metrics and traces
+//
+// [NewTelemetry] makes the registry report to Prometheus (metrics/prometheus),
+// served at GET /metrics, and with -otel-stdout also to OpenTelemetry
+// (metrics/otel) with the SDK's stdout exporters: one span per stream, and
+// the metrics every [OTelInterval] and at shutdown. The hub, and the Redis
+// backend's connection, report to the same observer. The page's stats panel
+// charts active streams and events per second from /metrics.
 package demo

@@ -50,9 +50,10 @@ func NewHub(cfg *Config, reg *core.Registry) (*hub.Hub, func() error, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), RedisTimeout)
 	defer cancel()
 	b, err := redishub.Open(ctx, cfg.Redis, &redishub.Options{
-		MaxLen:  maxLen,
-		TTL:     TopicMaxAge,
-		Timeout: RedisTimeout,
+		MaxLen:   maxLen,
+		TTL:      TopicMaxAge,
+		Timeout:  RedisTimeout,
+		Observer: backendObserver(reg),
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("demo: cannot use Redis at %s (-redis): %w", redact(cfg.Redis), err)
