@@ -96,6 +96,10 @@ const (
 	// EndWriteTimeout: the client did not take a write within
 	// [Options.WriteTimeout] ([ErrWriteTimeout]).
 	EndWriteTimeout EndReason = "write_timeout"
+	// EndServerTimeout: the server's own WriteTimeout cut the stream,
+	// because a writer wrapper kept it from lifting the deadline
+	// ([ErrServerTimeout]): a configuration problem, not the client's.
+	EndServerTimeout EndReason = "server_timeout"
 	// EndSlowClient: the client fell too far behind its producer and was
 	// cut off ([ErrSlowClient]), as a hub's Disconnect policy does.
 	EndSlowClient EndReason = "slow_client"
@@ -108,6 +112,13 @@ const (
 	EndError EndReason = "error"
 )
 
+// EndReasons returns every EndReason [ReasonOf] can give, so that a
+// metrics exporter can start a series for each at zero.
+func EndReasons() []EndReason {
+	return []EndReason{EndClosed, EndClientGone, EndWriteTimeout, EndServerTimeout,
+		EndSlowClient, EndShutdown, EndLifetime, EndError}
+}
+
 // ReasonOf classifies the error a stream ended with ([Stream.Err]) into a
 // reason. The order of the checks matters only for errors that wrap more
 // than one sentinel: a slow client first, then a timeout, shutdown,
@@ -118,6 +129,8 @@ func ReasonOf(err error) EndReason {
 		return EndSlowClient
 	case errors.Is(err, ErrWriteTimeout):
 		return EndWriteTimeout
+	case errors.Is(err, ErrServerTimeout):
+		return EndServerTimeout
 	case errors.Is(err, ErrShutdown):
 		return EndShutdown
 	case errors.Is(err, ErrLifetime):

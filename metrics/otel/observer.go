@@ -221,7 +221,7 @@ func (o *Observer) kindSet(k streamKey) *kindSet {
 		record: []metric.RecordOption{opt},
 		ended:  make(map[core.EndReason][]metric.AddOption),
 	}
-	for _, r := range endReasons {
+	for _, r := range core.EndReasons() {
 		s.ended[r] = []metric.AddOption{metric.WithAttributeSet(
 			attribute.NewSet(append(kv[:len(kv):len(kv)], EndReasonKey.String(string(r)))...))}
 	}
@@ -229,10 +229,6 @@ func (o *Observer) kindSet(k streamKey) *kindSet {
 	return got.(*kindSet)
 }
 
-var endReasons = []core.EndReason{
-	core.EndClosed, core.EndClientGone, core.EndWriteTimeout, core.EndSlowClient,
-	core.EndShutdown, core.EndLifetime, core.EndError,
-}
 
 // StreamOpened implements core.Observer: it counts the stream and starts
 // its span.

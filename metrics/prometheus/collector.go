@@ -90,12 +90,6 @@ type Collector struct {
 	topics sync.Map // mapped topic -> *topicMetrics
 }
 
-// endReasons are every core.EndReason, so that each stream series starts
-// with all of them at zero.
-var endReasons = []core.EndReason{
-	core.EndClosed, core.EndClientGone, core.EndWriteTimeout, core.EndSlowClient,
-	core.EndShutdown, core.EndLifetime, core.EndError,
-}
 
 // resyncReasons are every hub.Reason, for the same purpose.
 var resyncReasons = []hub.Reason{
@@ -251,13 +245,13 @@ func (c *Collector) probe(k streamKey) *probe {
 	p := &probe{
 		active:     c.active.WithLabelValues(lv...),
 		opened:     c.opened.WithLabelValues(lv...),
-		ended:      make(map[core.EndReason]prometheus.Counter, len(endReasons)),
+		ended:      make(map[core.EndReason]prometheus.Counter, len(core.EndReasons())),
 		duration:   c.duration.WithLabelValues(lv...),
 		firstEvent: c.firstEvent.WithLabelValues(lv...),
 		events:     c.events.WithLabelValues(lv...),
 		bytes:      c.bytes.WithLabelValues(lv...),
 	}
-	for _, r := range endReasons {
+	for _, r := range core.EndReasons() {
 		p.ended[r] = c.ended.WithLabelValues(append(lv[:len(lv):len(lv)], string(r))...)
 	}
 	got, _ := c.probes.LoadOrStore(k, p)
