@@ -229,7 +229,6 @@ func (o *Observer) kindSet(k streamKey) *kindSet {
 	return got.(*kindSet)
 }
 
-
 // StreamOpened implements core.Observer: it counts the stream and starts
 // its span.
 func (o *Observer) StreamOpened(info core.StreamInfo) core.StreamProbe {

@@ -90,7 +90,6 @@ type Collector struct {
 	topics sync.Map // mapped topic -> *topicMetrics
 }
 
-
 // resyncReasons are every hub.Reason, for the same purpose.
 var resyncReasons = []hub.Reason{
 	hub.ReasonMalformed, hub.ReasonUnknown, hub.ReasonEpoch, hub.ReasonEvicted,
