@@ -260,11 +260,14 @@ func (s *Stream) Flush() error {
 // return nil.
 func (s *Stream) Close() error {
 	s.mu.Lock()
-	defer s.unlock()
 	if s.ended() {
+		// Release outside the lock: an observer waits for the lock to
+		// learn how a stream whose client left ended.
+		s.unlock()
 		s.release()
 		return nil
 	}
+	defer s.unlock()
 	err := s.flushLocked(nil)
 	s.closeLocked(ErrClosed)
 	return err
@@ -279,11 +282,14 @@ func (s *Stream) Close() error {
 // runs with the stream's lock held and must not call the stream.
 func (s *Stream) CloseWith(fn func(dst []byte) ([]byte, error)) error {
 	s.mu.Lock()
-	defer s.unlock()
 	if s.ended() {
+		// Release outside the lock: an observer waits for the lock to
+		// learn how a stream whose client left ended.
+		s.unlock()
 		s.release()
 		return nil
 	}
+	defer s.unlock()
 	encErr := s.encodeLocked(fn)
 	err := s.flushLocked(nil)
 	s.closeLocked(ErrClosed)
