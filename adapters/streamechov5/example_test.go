@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"testing/iotest"
 	"time"
 
 	"github.com/labstack/echo/v5"
@@ -274,4 +275,64 @@ func ExampleUpload() {
 	// Output:
 	// 200 got 5 bytes
 	// 413 {"message":"upload: too large: Content-Length 26 is over the limit of 16 bytes"}
+}
+
+// An upload's progress, published to a hub topic that the page follows
+// with an EventSource on the HubTopic route.
+func ExampleUpload_progress() {
+	h := hub.New(nil)
+	defer h.Close()
+	e := echo.New()
+	e.POST("/upload", func(c *echo.Context) error {
+		ctx, topic := c.Request().Context(), c.QueryParam("progress")
+		percent := int64(-1)
+		u, err := streamechov5.Upload(c, &upload.Options{
+			MaxBytes: 1 << 30,
+			Progress: func(read, total int64) {
+				if topic == "" || total <= 0 || read*100/total == percent {
+					return
+				}
+				percent = read * 100 / total
+				h.Publish(ctx, topic, hub.Message{Type: "progress", Data: fmt.Sprint(percent)})
+			},
+		})
+		if err != nil {
+			return err // 413 or 400, answered by echo's error handler
+		}
+		n, err := io.Copy(io.Discard, u)
+		if err != nil {
+			return echo.NewHTTPError(upload.Status(err), err.Error()).Wrap(err)
+		}
+		return c.JSON(http.StatusOK, map[string]int64{"bytes": n})
+	})
+	e.GET("/topics/:topic", streamechov5.HubTopic(h, "topic", nil))
+
+	// The page subscribes to the topic before it starts the upload.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sub, err := h.Subscribe(ctx, "upload-1", "")
+	if err != nil {
+		panic(err)
+	}
+	defer sub.Close()
+
+	// A body that arrives one byte at a time.
+	req := httptest.NewRequest(http.MethodPost, "/upload?progress=upload-1", iotest.OneByteReader(strings.NewReader("data")))
+	req.ContentLength = 4
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	for range 4 {
+		ev, err := sub.Next(ctx)
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(ev.Type, ev.Data)
+	}
+	fmt.Println(rec.Code, strings.TrimSpace(rec.Body.String()))
+	// Output:
+	// progress 25
+	// progress 50
+	// progress 75
+	// progress 100
+	// 200 {"bytes":4}
 }

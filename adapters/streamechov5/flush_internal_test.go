@@ -127,4 +127,3 @@ func TestConnFlush(t *testing.T) {
 type hider struct{ http.ResponseWriter }
 
 func (h *hider) Flush() { http.NewResponseController(h.ResponseWriter).Flush() } //nolint:errcheck // drops it, as such wrappers do
-
