@@ -5,8 +5,8 @@
 // cmd/loadgen).
 //
 // The peers are dependencies of this module only: gin with gin-contrib/sse,
-// echo, hertz's pkg/protocol/sse, tmaxmax/go-sse and r3labs/sse. The root
-// module never imports them.
+// echo v4 and v5, hertz's pkg/protocol/sse, tmaxmax/go-sse and r3labs/sse.
+// The root module never imports them.
 //
 // run-bench.sh runs everything in bounded time and regenerates
 // BENCHMARKS.md at the repository root with cmd/report; nothing in that

@@ -5,6 +5,7 @@ go 1.26.0
 replace (
 	github.com/streamkit/streamkit => ..
 	github.com/streamkit/streamkit/adapters/streamecho => ../adapters/streamecho
+	github.com/streamkit/streamkit/adapters/streamechov5 => ../adapters/streamechov5
 	github.com/streamkit/streamkit/adapters/streamgin => ../adapters/streamgin
 	github.com/streamkit/streamkit/adapters/streamhertz => ../adapters/streamhertz
 	github.com/streamkit/streamkit/hub/redishub => ../hub/redishub
@@ -15,9 +16,11 @@ require (
 	github.com/gin-contrib/sse v1.1.0
 	github.com/gin-gonic/gin v1.12.0
 	github.com/labstack/echo/v4 v4.16.0
+	github.com/labstack/echo/v5 v5.4.4
 	github.com/r3labs/sse/v2 v2.10.0
 	github.com/streamkit/streamkit v0.1.0
 	github.com/streamkit/streamkit/adapters/streamecho v0.1.0
+	github.com/streamkit/streamkit/adapters/streamechov5 v0.1.0
 	github.com/streamkit/streamkit/adapters/streamgin v0.1.0
 	github.com/streamkit/streamkit/adapters/streamhertz v0.1.0
 	github.com/streamkit/streamkit/hub/redishub v0.1.0
@@ -62,8 +65,8 @@ require (
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
 	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/arch v0.22.0 // indirect
-	golang.org/x/crypto v0.53.0 // indirect
-	golang.org/x/net v0.56.0 // indirect
+	golang.org/x/crypto v0.54.0 // indirect
+	golang.org/x/net v0.57.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
 	golang.org/x/text v0.40.0 // indirect
 	google.golang.org/protobuf v1.36.10 // indirect

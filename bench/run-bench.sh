@@ -22,7 +22,7 @@ STREAMS=${STREAMS:-5000}
 IDLE_ROUNDS=${IDLE_ROUNDS:-2}
 BENCHTIME=${BENCHTIME:-200ms}
 HUB_ROUNDS=${HUB_ROUNDS:-100}
-FRAMEWORKS=(nethttp gin echo hertz)
+FRAMEWORKS=(nethttp gin echo echov5 hertz)
 MODES=(own loop streamkit coalesce batch)
 
 # Each idle stream is a socket in the server and one in the load generator.

@@ -6,11 +6,13 @@ require (
 	github.com/cloudwego/hertz v0.10.4
 	github.com/gin-gonic/gin v1.12.0
 	github.com/labstack/echo/v4 v4.16.0
+	github.com/labstack/echo/v5 v5.4.4
 	github.com/prometheus/client_golang v1.25.0
 	github.com/prometheus/client_model v0.6.3
 	github.com/prometheus/common v0.72.0
 	github.com/streamkit/streamkit v0.1.0
 	github.com/streamkit/streamkit/adapters/streamecho v0.1.0
+	github.com/streamkit/streamkit/adapters/streamechov5 v0.1.0
 	github.com/streamkit/streamkit/adapters/streamgin v0.1.0
 	github.com/streamkit/streamkit/adapters/streamhertz v0.1.0
 	github.com/streamkit/streamkit/hub/redishub v0.1.0
@@ -83,6 +85,7 @@ require (
 replace (
 	github.com/streamkit/streamkit => ..
 	github.com/streamkit/streamkit/adapters/streamecho => ../adapters/streamecho
+	github.com/streamkit/streamkit/adapters/streamechov5 => ../adapters/streamechov5
 	github.com/streamkit/streamkit/adapters/streamgin => ../adapters/streamgin
 	github.com/streamkit/streamkit/adapters/streamhertz => ../adapters/streamhertz
 	github.com/streamkit/streamkit/hub/redishub => ../hub/redishub

@@ -19,7 +19,7 @@ var binDir string
 
 // programs are the example servers' main packages, relative to the
 // examples module; each builds to a binary of the same name.
-var programs = []string{"nethttp", "gin", "echo", "hertz"}
+var programs = []string{"nethttp", "gin", "echo", "echov5", "hertz"}
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "streamkit-e2e-")

@@ -36,6 +36,7 @@ const (
 var redisPairs = [][2]string{
 	{"gin", "hertz-netpoll"},
 	{"nethttp", "echo"},
+	{"echov5", "hertz-standard"},
 }
 
 // redisPair is two example servers on one Redis. Checks may replace a

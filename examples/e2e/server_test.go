@@ -35,6 +35,7 @@ var targets = []target{
 	{name: "nethttp", bin: "nethttp"},
 	{name: "gin", bin: "gin"},
 	{name: "echo", bin: "echo"},
+	{name: "echov5", bin: "echov5"},
 	{name: "hertz-standard", bin: "hertz", args: []string{"-transport", "standard"}},
 	{name: "hertz-netpoll", bin: "hertz", args: []string{"-transport", "netpoll"}},
 }

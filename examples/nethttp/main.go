@@ -1,7 +1,7 @@
 // Command nethttp is the streamkit demo app on plain net/http: the routes
 // of the demo-app contract on a ServeMux with method and pattern routes,
 // under streamhttp's middleware, the handlers written with its helpers as
-// the gin, echo and hertz examples are with their adapters'.
+// the gin, echo, echov5 and hertz examples are with their adapters'.
 //
 //	go run ./nethttp -addr 127.0.0.1:8080
 package main

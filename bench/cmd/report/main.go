@@ -31,6 +31,7 @@ var peers = []string{
 	"github.com/gin-gonic/gin",
 	"github.com/gin-contrib/sse",
 	"github.com/labstack/echo/v4",
+	"github.com/labstack/echo/v5",
 	"github.com/cloudwego/hertz",
 	"github.com/tmaxmax/go-sse",
 	"github.com/r3labs/sse/v2",

@@ -86,6 +86,7 @@ var ownLabels = map[string]string{
 	"nethttp": "own: `fmt.Fprintf` + `http.Flusher`",
 	"gin":     "own: `c.SSEvent` path (`c.Render` of `sse.Event`) + `c.Writer.Flush()`",
 	"echo":    "own: cookbook `fmt.Fprintf` + `Response().Flush()`",
+	"echov5":  "own: cookbook `fmt.Fprintf` + `http.NewResponseController(c.Response()).Flush()`",
 	"hertz":   "own: `sse.NewWriter` + `WriteEvent`",
 }
 
@@ -93,10 +94,11 @@ var frameworkLabels = map[string]string{
 	"nethttp": "net/http",
 	"gin":     "gin",
 	"echo":    "echo",
+	"echov5":  "echo v5",
 	"hertz":   "hertz (netpoll)",
 }
 
-var frameworkOrder = []string{"nethttp", "gin", "echo", "hertz"}
+var frameworkOrder = []string{"nethttp", "gin", "echo", "echov5", "hertz"}
 
 var modeOrder = []string{"own", "loop", "streamkit", "coalesce", "batch"}
 

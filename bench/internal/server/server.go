@@ -1,5 +1,5 @@
 // Package server holds the end-to-end benchmark servers: for each
-// framework (net/http, gin, echo, hertz), one handler per way of streaming
+// framework (net/http, gin, echo v4 and v5, hertz), one handler per way of streaming
 // Server-Sent Events, all sending the same events, so that the load
 // generator compares like with like. cmd/benchserver runs one of them in a
 // process of its own.
@@ -25,13 +25,15 @@ import (
 )
 
 // Frameworks lists the frameworks, in report order.
-var Frameworks = []string{"nethttp", "gin", "echo", "hertz"}
+var Frameworks = []string{"nethttp", "gin", "echo", "echov5", "hertz"}
 
 // Modes of streaming, in report order.
 const (
 	// Own is the framework's own way, as its documentation or cookbook
 	// shows it: gin's c.SSEvent path (c.Render with sse.Event) and
 	// c.Writer.Flush; echo's cookbook fmt.Fprintf and Response().Flush;
+	// echo v5's cookbook fmt.Fprintf and
+	// http.NewResponseController(c.Response()).Flush();
 	// hertz's pkg/protocol/sse Writer; for net/http, fmt.Fprintf and
 	// http.Flusher.
 	Own = "own"
@@ -163,13 +165,15 @@ func Start(framework, mode string, ln net.Listener) (*Server, error) {
 		return serveHTTP(ln, ginHandler(mode, ev))
 	case "echo":
 		return serveHTTP(ln, echoHandler(mode, ev))
+	case "echov5":
+		return serveHTTP(ln, echoV5Handler(mode, ev))
 	case "hertz":
 		return serveHertz(ln, mode, ev)
 	}
 	return nil, fmt.Errorf("server: unknown framework %q (want one of %v)", framework, Frameworks)
 }
 
-// serveHTTP runs h on a net/http server; gin and echo ride on it.
+// serveHTTP runs h on a net/http server; gin and echo (v4 and v5) ride on it.
 func serveHTTP(ln net.Listener, h http.Handler) (*Server, error) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan struct{})

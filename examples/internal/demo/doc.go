@@ -1,11 +1,11 @@
-// Package demo holds what the four example servers share and what is not
+// Package demo holds what the five example servers share and what is not
 // about any web framework: the flags, the hub, parameter parsing with the
 // plain-text reasons of 400 answers, the tick and download generators, the
 // upload's progress reports, the embedded page and the graceful shutdown.
 //
 // The handlers themselves live in each server's main package (nethttp, gin,
-// echo, hertz), written with that framework's router and streamkit adapter,
-// so that a reader can put the four side by side. Every server serves the
+// echo, echov5, hertz), written with that framework's router and streamkit
+// adapter, so that a reader can put the five side by side. Every server serves the
 // routes of the demo-app contract in DESIGN.md with the same behaviour; the
 // end-to-end suite in examples/e2e checks each of them against it.
 //

@@ -1,0 +1,202 @@
+package streamechov5_test
+
+import (
+	"bufio"
+	"compress/gzip"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/streamkit/streamkit/adapters/streamechov5"
+	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/sse"
+)
+
+// TestGzip streams through echo's Gzip middleware: every event must reach
+// the client on its own, and a one-second stream must outlive a 200 ms
+// server WriteTimeout.
+func TestGzip(t *testing.T) {
+	t.Parallel()
+	for _, s := range []setup{{tr: http1, gzip: true}, {tr: h2c, gzip: true}, {tr: http1, gzip: true, noMiddleware: true}} {
+		t.Run(s.name(), func(t *testing.T) {
+			t.Parallel()
+			const n = 11
+			gotFirst := make(chan struct{})
+			s.writeTimeout = 200 * time.Millisecond
+			srv := start(t, s, func(e *echo.Echo) {
+				e.GET("/events", func(c *echo.Context) error {
+					s, err := streamechov5.SSE(c, nil)
+					if err != nil {
+						t.Errorf("SSE: %v", err)
+						return err
+					}
+					defer s.Close()
+					for i := range n {
+						if err := s.Send(&sse.Event{Data: fmt.Sprint(i)}); err != nil {
+							t.Errorf("event %d, %v into the stream: %v", i, time.Duration(i)*100*time.Millisecond, err)
+							return nil
+						}
+						if i == 0 {
+							select {
+							case <-gotFirst:
+							case <-time.After(5 * time.Second):
+								t.Errorf("the client did not get event 0 before event 1 was due")
+								return nil
+							}
+						} else {
+							time.Sleep(100 * time.Millisecond)
+						}
+					}
+					return nil
+				})
+			})
+			// Asking for gzip ourselves keeps the transport from
+			// decompressing, so the test sees the encoding.
+			resp := srv.get(t, "/events", "Accept-Encoding", "gzip")
+			if got := resp.Header.Get("Content-Encoding"); got != "gzip" {
+				t.Fatalf("Content-Encoding = %q, want gzip", got)
+			}
+			if got := resp.Header.Get("Content-Type"); got != sse.ContentType {
+				t.Errorf("Content-Type = %q, want %q", got, sse.ContentType)
+			}
+			zr, err := gzip.NewReader(resp.Body)
+			if err != nil {
+				t.Fatalf("gzip header: %v", err)
+			}
+			r := sse.NewReader(zr, nil)
+			first, err := r.Next()
+			if err != nil || first.Data != "0" {
+				t.Fatalf("first event = %q, %v; want %q", first.Data, err, "0")
+			}
+			close(gotFirst)
+			more, err := rest(r)
+			if err != nil {
+				t.Fatalf("reading the rest of a 1s stream under a 200ms WriteTimeout: %v after %d events", err, len(more)+1)
+			}
+			if got := len(more) + 1; got != n {
+				t.Errorf("got %d events, want %d", got, n)
+			}
+			if log := srv.errLog.String() + srv.echoLog.String(); log != "" {
+				t.Errorf("logs = %q, want nothing", log)
+			}
+		})
+	}
+}
+
+// TestGzipEmptyStream: an event stream that ends before its first event
+// still ends as a valid gzip body, without a second status line.
+func TestGzipEmptyStream(t *testing.T) {
+	t.Parallel()
+	srv := start(t, setup{tr: http1, gzip: true}, func(e *echo.Echo) {
+		e.GET("/events", func(c *echo.Context) error {
+			s, err := streamechov5.SSE(c, nil)
+			if err != nil {
+				return err
+			}
+			return s.Close()
+		})
+	})
+	resp := srv.get(t, "/events", "Accept-Encoding", "gzip")
+	zr, err := gzip.NewReader(resp.Body)
+	if err != nil {
+		t.Fatalf("gzip header: %v", err)
+	}
+	evs, err := events(zr)
+	if err != nil || len(evs) != 0 {
+		t.Errorf("got %d events, %v; want none and a clean end", len(evs), err)
+	}
+	if log := srv.errLog.String() + srv.echoLog.String(); log != "" {
+		t.Errorf("logs = %q, want nothing", log)
+	}
+}
+
+// TestGzipSlowClient checks that a stream's own write deadline still cuts
+// off a client that stops reading, through gzip.
+func TestGzipSlowClient(t *testing.T) {
+	t.Parallel()
+	result := make(chan error, 1)
+	reg := &core.Registry{}
+	srv := start(t, setup{tr: http1, gzip: true, cfg: &streamechov5.Config{Registry: reg}}, func(e *echo.Echo) {
+		e.GET("/events", func(c *echo.Context) error {
+			s, err := streamechov5.SSE(c, &sse.Options{WriteTimeout: 200 * time.Millisecond})
+			if err != nil {
+				result <- err
+				return err
+			}
+			defer s.Close()
+			// Random data does not compress, so the socket fills.
+			raw := make([]byte, 48<<10)
+			rand.Read(raw)
+			data := base64.StdEncoding.EncodeToString(raw)
+			deadline := time.Now().Add(20 * time.Second)
+			for time.Now().Before(deadline) {
+				if err := s.Send(&sse.Event{Data: data}); err != nil {
+					result <- err
+					return nil
+				}
+			}
+			result <- nil
+			return nil
+		})
+	})
+	resp := srv.get(t, "/events", "Accept-Encoding", "gzip")
+	bufio.NewReader(resp.Body).Peek(1) // the headers and a first chunk, then no more reading
+	err := <-result
+	if !errors.Is(err, core.ErrWriteTimeout) {
+		t.Fatalf("writing to a client that stopped reading: %v, want an error matching core.ErrWriteTimeout", err)
+	}
+	if got := reg.Stats().SlowDisconnects; got != 1 {
+		t.Errorf("SlowDisconnects = %d, want 1", got)
+	}
+}
+
+// TestGzipLeftOpen: a stream its handler left open, with bytes still
+// buffered, is closed by the middleware before echo's Gzip, outside it,
+// finishes the compressed body and returns its compressor to the pool
+// that the next request takes it from: every client gets the whole body
+// as a valid gzip stream, and the race detector sees no compressor shared
+// between requests.
+func TestGzipLeftOpen(t *testing.T) {
+	t.Parallel()
+	srv := start(t, setup{tr: http1, gzip: true}, func(e *echo.Echo) {
+		e.GET("/events", func(c *echo.Context) error {
+			// Coalescing keeps the event buffered until the middleware's
+			// Close flushes it.
+			s, err := streamechov5.SSE(c, &sse.Options{Flush: core.FlushPolicy{MaxBytes: 1 << 20, MaxDelay: time.Hour}})
+			if err != nil {
+				return err
+			}
+			s.Send(&sse.Event{Data: "left open"})
+			return nil // no Close
+		})
+	})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 10 {
+				resp := srv.get(t, "/events", "Accept-Encoding", "gzip")
+				zr, err := gzip.NewReader(resp.Body)
+				if err != nil {
+					t.Errorf("gzip header: %v", err)
+					return
+				}
+				b, err := io.ReadAll(zr)
+				if err != nil || string(b) != "data: left open\n\n" {
+					t.Errorf("body = %q, %v; want the event and a clean gzip end", b, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if log := srv.errLog.String() + srv.echoLog.String(); log != "" {
+		t.Errorf("logs = %q, want nothing", log)
+	}
+}

@@ -1,0 +1,239 @@
+// Command echov5 is the streamkit demo app on echo v5: the routes of the
+// demo-app contract on an echo v5 router, streamed with the streamechov5
+// adapter, its middleware on the stream routes.
+//
+//	go run ./echov5 -addr 127.0.0.1:8080
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/labstack/echo/v5"
+	"github.com/labstack/echo/v5/middleware"
+
+	"github.com/streamkit/streamkit/adapters/streamechov5"
+	"github.com/streamkit/streamkit/chunked"
+	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/examples/internal/demo"
+	"github.com/streamkit/streamkit/hub"
+	"github.com/streamkit/streamkit/ndjson"
+	"github.com/streamkit/streamkit/sse"
+	"github.com/streamkit/streamkit/upload"
+)
+
+func main() { demo.Main("echov5", nil, nil, run) }
+
+func run(cfg *demo.Config) error {
+	reg := &core.Registry{}
+	h, closeHub, err := demo.NewHub(cfg, reg)
+	if err != nil {
+		return err
+	}
+	a := &app{cfg: cfg, reg: reg, hub: h}
+
+	e := echo.New()
+	e.Use(middleware.Recover())
+	e.GET("/", a.page)
+	e.GET("/healthz", a.healthz)
+	e.GET("/stats", a.stats)
+	e.POST("/topics/:topic", a.publish)
+	e.POST("/upload", a.upload)
+
+	// The stream routes: the middleware gives their streams the registry,
+	// and closes whatever a handler left open when it returns.
+	streams := e.Group("", streamechov5.Middleware(&streamechov5.Config{Registry: reg}))
+	streams.GET("/sse/ticks", a.sseTicks)
+	streams.GET("/sse/echo", a.sseEcho)
+	streams.GET("/sse/topics/:topic", streamechov5.HubTopic(h, "topic", a.sseOptions(false)))
+	streams.GET("/ndjson/ticks", a.ndjsonTicks)
+	streams.GET("/chunked/download", a.download)
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		closeHub()
+		return err
+	}
+	demo.Announce(os.Stdout, "echov5", ln.Addr())
+	// echo v5 serves with StartConfig.Start, which shuts the server down
+	// gracefully once its context ends; demo.Run ends it after the
+	// streams' farewells.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sc := echo.StartConfig{
+		Listener:        ln,
+		HideBanner:      true,
+		HidePort:        true,
+		GracefulTimeout: demo.ShutdownTimeout,
+		OnShutdownError: func(err error) { fmt.Fprintf(os.Stderr, "server shutdown: %v\n", err) },
+		BeforeServeFunc: func(s *http.Server) error {
+			s.ReadTimeout = 0 // StartConfig's 30 s would cut long uploads
+			s.ReadHeaderTimeout = 10 * time.Second
+			s.MaxHeaderBytes = 8 << 20 // /sse/echo carries its event in the query
+			return nil
+		},
+	}
+	serve := func() error { return sc.Start(ctx, e) }
+	shutdown := func(context.Context) error { cancel(); return nil }
+	return demo.Run(os.Stderr, serve, shutdown, reg, closeHub)
+}
+
+type app struct {
+	cfg *demo.Config
+	reg *core.Registry
+	hub *hub.Hub
+}
+
+// sseOptions are the options of every event stream; the middleware adds
+// the registry. Ticks sent as fast as possible are coalesced.
+func (a *app) sseOptions(coalesce bool) *sse.Options {
+	o := &sse.Options{Heartbeat: a.cfg.Heartbeat}
+	if coalesce {
+		o.Flush = core.FlushPolicy{MaxBytes: 16 << 10, MaxDelay: 10 * time.Millisecond}
+	}
+	return o
+}
+
+// query is the demo's view of echo's query string.
+func query(c *echo.Context) demo.Query { return demo.URLQuery(c.QueryParams()) }
+
+// badRequest answers 400 with a plain-text reason; echo's own HTTPError
+// would render it as JSON.
+func badRequest(c *echo.Context, err error) error {
+	return c.String(http.StatusBadRequest, err.Error())
+}
+
+func (a *app) page(c *echo.Context) error {
+	return c.Blob(http.StatusOK, demo.PageContentType, demo.Page())
+}
+
+func (a *app) healthz(c *echo.Context) error {
+	return c.String(http.StatusOK, "ok")
+}
+
+func (a *app) stats(c *echo.Context) error {
+	return c.JSON(http.StatusOK, demo.StatsOf(a.reg))
+}
+
+func (a *app) sseTicks(c *echo.Context) error {
+	t, err := demo.ParseTicks(query(c))
+	if err != nil {
+		return badRequest(c, err)
+	}
+	last, err := sse.LastEventID(c.Request())
+	if err != nil {
+		return badRequest(c, err)
+	}
+	next, done, err := t.Resume(last)
+	if err != nil {
+		return badRequest(c, err)
+	}
+	if done {
+		return c.NoContent(http.StatusNoContent) // the client has every tick: stop reconnecting
+	}
+	s, err := streamechov5.SSE(c, a.sseOptions(t.Interval == 0))
+	if err != nil {
+		return err // already answered
+	}
+	defer s.Close()
+	t.Run(s.Context(), next, func(n int) error {
+		e := demo.TickEvent(n)
+		return s.Send(&e)
+	})
+	return nil
+}
+
+func (a *app) sseEcho(c *echo.Context) error {
+	event, err := demo.ParseEcho(query(c))
+	if err != nil {
+		return badRequest(c, err)
+	}
+	s, err := streamechov5.SSE(c, a.sseOptions(false))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	s.Core().Write(event) // pre-encoded bytes: the escape hatch
+	return nil
+}
+
+func (a *app) publish(c *echo.Context) error {
+	topic := c.Param("topic")
+	if err := demo.CheckTopic(topic); err != nil {
+		return badRequest(c, err)
+	}
+	event := c.QueryParam("event")
+	if err := demo.CheckEventType(event); err != nil {
+		return badRequest(c, err)
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, demo.MaxPublish))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return c.String(http.StatusRequestEntityTooLarge, fmt.Sprintf("the event's data is limited to %d bytes", demo.MaxPublish))
+		}
+		return c.String(http.StatusBadRequest, "reading the body: "+err.Error())
+	}
+	id, err := a.hub.Publish(c.Request().Context(), topic, hub.Message{Type: event, Data: string(data)})
+	if err != nil {
+		return c.String(demo.PublishStatus(err), err.Error())
+	}
+	return c.JSON(http.StatusOK, map[string]string{"id": id})
+}
+
+func (a *app) ndjsonTicks(c *echo.Context) error {
+	t, err := demo.ParseTicks(query(c))
+	if err != nil {
+		return badRequest(c, err)
+	}
+	opts := &ndjson.Options{}
+	if t.Interval == 0 {
+		opts.Flush = core.FlushPolicy{MaxBytes: 16 << 10, MaxDelay: 10 * time.Millisecond}
+	}
+	s, err := streamechov5.NDJSON(c, opts)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	t.Run(s.Context(), 1, func(n int) error { return s.Encode(demo.Tick{N: n}) })
+	return nil
+}
+
+func (a *app) download(c *echo.Context) error {
+	size, err := demo.ParseDownload(query(c))
+	if err != nil {
+		return badRequest(c, err)
+	}
+	s, err := streamechov5.Chunked(c, nil)
+	if err != nil {
+		return err // already answered
+	}
+	defer s.Close()
+	chunked.Copy(s, demo.NewPattern(size), nil)
+	return nil
+}
+
+func (a *app) upload(c *echo.Context) error {
+	topic, err := demo.ProgressTopic(query(c))
+	if err != nil {
+		return badRequest(c, err)
+	}
+	progress := demo.NewProgress(a.hub, topic)
+	u, err := streamechov5.Upload(c, &upload.Options{MaxBytes: a.cfg.MaxUpload, Progress: progress.Update})
+	if err != nil {
+		progress.Fail(err)
+		return err // 413 or 400, answered by echo's error handler
+	}
+	res, err := demo.HashUpload(u)
+	if err != nil {
+		progress.Fail(err)
+		return echo.NewHTTPError(upload.Status(err), err.Error()).Wrap(err)
+	}
+	progress.Done(res)
+	return c.JSON(http.StatusOK, res)
+}
