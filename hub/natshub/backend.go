@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -166,9 +167,10 @@ func Open(ctx context.Context, url string, opts *Options, natsOpts ...nats.Optio
 	if err != nil {
 		return nil, err
 	}
+	shown := redactURLs(url)
 	for _, u := range strings.Split(url, ",") {
 		if scheme, _, ok := strings.Cut(strings.TrimSpace(u), "://"); ok && !slices.Contains([]string{"nats", "tls", "ws", "wss"}, scheme) {
-			return nil, fmt.Errorf("natshub: open %s: the scheme %q is not one of nats, tls, ws, wss", url, scheme)
+			return nil, fmt.Errorf("natshub: open %s: the scheme %q is not one of nats, tls, ws, wss", shown, scheme)
 		}
 	}
 	o := append([]nats.Option{
@@ -180,7 +182,7 @@ func Open(ctx context.Context, url string, opts *Options, natsOpts ...nats.Optio
 	}, natsOpts...)
 	nc, err := nats.Connect(url, o...)
 	if err != nil {
-		return nil, fmt.Errorf("natshub: open %s: %w: %w", url, ErrUnavailable, err)
+		return nil, fmt.Errorf("natshub: open %s: %w: %w", shown, ErrUnavailable, err)
 	}
 	b, err := New(nc, opts)
 	if err != nil {
@@ -192,9 +194,28 @@ func Open(ctx context.Context, url string, opts *Options, natsOpts ...nats.Optio
 	defer cancel()
 	if _, err := b.js.AccountInfo(actx); err != nil {
 		b.Close()
-		return nil, fmt.Errorf("natshub: open %s: JetStream does not answer: %w: %w", url, ErrUnavailable, err)
+		return nil, fmt.Errorf("natshub: open %s: JetStream does not answer: %w: %w", shown, ErrUnavailable, err)
 	}
 	return b, nil
+}
+
+// redactURLs returns a comma-separated list of server URLs with their
+// passwords and tokens masked, for error messages.
+func redactURLs(list string) string {
+	parts := strings.Split(list, ",")
+	for i, p := range parts {
+		u, err := neturl.Parse(strings.TrimSpace(p))
+		switch {
+		case err != nil:
+			parts[i] = "(unparsable URL)"
+		case u.User != nil:
+			if _, ok := u.User.Password(); !ok {
+				u.User = neturl.User("xxxxx") // a token
+			}
+			parts[i] = u.Redacted()
+		}
+	}
+	return strings.Join(parts, ",")
 }
 
 // Conn returns the connection the backend uses, for monitoring.
