@@ -49,6 +49,25 @@
 // far a process's feed may fall behind: events trimmed before it read them
 // reach its subscribers as a resync.
 //
+// # Idle topics
+//
+// A stream outlives its events: with MaxAge, an old topic's stream stays,
+// empty. [Options.DeleteIdle] has the backend delete the streams it made
+// whose last event (or creation) is that old and that nobody reads: no
+// consumer, so no process has listeners on the topic. One-off topics
+// (one per upload, say) then cost nothing once they are done. A client
+// coming back later with an ID of the deleted stream gets a resync with
+// the reason "epoch". A publish that reaches a topic at the very moment
+// its stream is deleted may be lost with it; it then fails with
+// [ErrUnavailable] (or, rarely, succeeds with an ID of the deleted
+// stream), and the next publish creates the stream again.
+//
+// nats-server 2.9 frees a deleted stream's name before it removes its
+// files, so a stream created again in between by another process loses
+// its files and can store nothing. The backend recognises the error this
+// gives a publish, deletes the broken stream and creates it again; it
+// stored nothing, so nothing is lost.
+//
 // # Live events
 //
 // For each topic with subscribers in this process, the backend creates one
