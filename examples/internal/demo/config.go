@@ -36,6 +36,10 @@ type Config struct {
 	// are then common, so a client may resume on any of them. "" keeps
 	// the topics in this process's memory.
 	Redis string
+	// NATS is the URL of a NATS server with JetStream (-nats),
+	// "nats://host:port", that several servers share, as with Redis. At
+	// most one of Redis and NATS is set.
+	NATS string
 }
 
 // Flags registers the shared flags on fs and returns the Config they fill
@@ -48,6 +52,7 @@ func Flags(fs *flag.FlagSet) *Config {
 	fs.Int64Var(&c.MaxUpload, "max-upload", DefaultMaxUpload, "largest upload accepted, in bytes")
 	fs.IntVar(&c.History, "history", DefaultHistory, "events kept per topic for clients that resume")
 	fs.StringVar(&c.Redis, "redis", "", "Redis URL (redis://host:port/db) shared by several servers; empty keeps topics in memory")
+	fs.StringVar(&c.NATS, "nats", "", "NATS URL (nats://host:port, JetStream enabled) shared by several servers; empty keeps topics in memory")
 	return c
 }
 
@@ -60,6 +65,8 @@ func (c *Config) Check() error {
 		return fmt.Errorf("demo: -max-upload must be positive, got %d", c.MaxUpload)
 	case c.History < 0:
 		return fmt.Errorf("demo: -history must not be negative, got %d", c.History)
+	case c.Redis != "" && c.NATS != "":
+		return errors.New("demo: -redis and -nats are mutually exclusive: the topics live in one backend")
 	}
 	return nil
 }
