@@ -41,7 +41,9 @@ type Backend struct {
 	ownConn bool
 
 	closed   atomic.Bool
-	done     chan struct{} // closed by Close
+	done     chan struct{}   // closed by Close
+	ctx      context.Context // ends with Close; bounds the sweeps
+	stop     context.CancelFunc
 	wg       sync.WaitGroup
 	statusCh chan nats.Status
 	link     atomic.Pointer[link] // the current connection
@@ -142,6 +144,7 @@ func New(nc *nats.Conn, opts *Options) (*Backend, error) {
 		topics:   make(map[string]*ntopic),
 		epochs:   make(map[string]epochEntry),
 	}
+	b.ctx, b.stop = context.WithCancel(context.Background())
 	b.link.Store(newLink(1))
 	if !nc.IsConnected() {
 		b.link.Load().lost()
@@ -667,6 +670,7 @@ func (b *Backend) Close() error {
 		return nil
 	}
 	close(b.done)
+	b.stop()
 	b.mu.Lock()
 	for name, t := range b.topics {
 		t.halt()

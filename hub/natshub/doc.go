@@ -63,10 +63,15 @@
 // stream), and the next publish creates the stream again.
 //
 // nats-server 2.9 frees a deleted stream's name before it removes its
-// files, so a stream created again in between by another process loses
-// its files and can store nothing. The backend recognises the error this
-// gives a publish, deletes the broken stream and creates it again; it
-// stored nothing, so nothing is lost.
+// files, so a stream created again in between (by a publish or a
+// subscription of any process in those milliseconds) loses its files.
+// Most often every publish to it then fails with a store error: the
+// backend recognises it, deletes the broken stream and creates it again
+// (it stored nothing, so nothing is lost). Sometimes the broken stream
+// acknowledges publishes without keeping them, which nothing reports;
+// so set DeleteIdle only where a topic is rarely used again after a long
+// silence (one-off topics), and long enough that a stream is never
+// deleted while it is being set up.
 //
 // # Live events
 //

@@ -35,7 +35,7 @@ func (b *Backend) sweeper() {
 		if !b.nc.IsConnected() {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), every+b.cfg.timeout)
+		ctx, cancel := context.WithTimeout(b.ctx, every+b.cfg.timeout)
 		stop := context.AfterFunc(b.link.Load().ctx, cancel)
 		n, err := b.sweep(ctx)
 		stop()
