@@ -8,6 +8,7 @@ replace (
 	github.com/streamkit/streamkit/adapters/streamechov5 => ../adapters/streamechov5
 	github.com/streamkit/streamkit/adapters/streamgin => ../adapters/streamgin
 	github.com/streamkit/streamkit/adapters/streamhertz => ../adapters/streamhertz
+	github.com/streamkit/streamkit/hub/natshub => ../hub/natshub
 	github.com/streamkit/streamkit/hub/redishub => ../hub/redishub
 )
 
@@ -23,6 +24,7 @@ require (
 	github.com/streamkit/streamkit/adapters/streamechov5 v0.1.0
 	github.com/streamkit/streamkit/adapters/streamgin v0.1.0
 	github.com/streamkit/streamkit/adapters/streamhertz v0.1.0
+	github.com/streamkit/streamkit/hub/natshub v0.1.0
 	github.com/streamkit/streamkit/hub/redishub v0.1.0
 	github.com/tmaxmax/go-sse v0.11.0
 	go.uber.org/goleak v1.3.0
@@ -44,6 +46,7 @@ require (
 	github.com/goccy/go-json v0.10.5 // indirect
 	github.com/goccy/go-yaml v1.19.2 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
+	github.com/klauspost/compress v1.20.0 // indirect
 	github.com/klauspost/cpuid/v2 v2.4.0 // indirect
 	github.com/labstack/gommon v0.5.0 // indirect
 	github.com/leodido/go-urn v1.4.0 // indirect
@@ -51,6 +54,9 @@ require (
 	github.com/mattn/go-isatty v0.0.22 // indirect
 	github.com/modern-go/concurrent v0.0.0-20180306012644-bacd9c7ef1dd // indirect
 	github.com/modern-go/reflect2 v1.0.2 // indirect
+	github.com/nats-io/nats.go v1.55.0 // indirect
+	github.com/nats-io/nkeys v0.4.16 // indirect
+	github.com/nats-io/nuid v1.0.1 // indirect
 	github.com/pelletier/go-toml/v2 v2.2.4 // indirect
 	github.com/quic-go/qpack v0.6.0 // indirect
 	github.com/quic-go/quic-go v0.59.0 // indirect
@@ -65,10 +71,10 @@ require (
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
 	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/arch v0.22.0 // indirect
-	golang.org/x/crypto v0.54.0 // indirect
-	golang.org/x/net v0.57.0 // indirect
+	golang.org/x/crypto v0.57.0 // indirect
+	golang.org/x/net v0.58.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
-	golang.org/x/text v0.40.0 // indirect
+	golang.org/x/text v0.42.0 // indirect
 	google.golang.org/protobuf v1.36.10 // indirect
 	gopkg.in/cenkalti/backoff.v1 v1.1.0 // indirect
 )

@@ -25,3 +25,19 @@ func BenchmarkHubFanout10kRedis(b *testing.B) {
 	defer f.close()
 	benchFanout(b, f)
 }
+
+// BenchmarkHubPublishRedis publishes one event at a time, each waiting
+// for the publish script's answer, to a topic without subscribers:
+// events/s is the rate one publisher reaches.
+func BenchmarkHubPublishRedis(b *testing.B) {
+	addr, stop := redistest.Start(b)
+	defer stop()
+	be, err := redishub.Open(context.Background(), "redis://"+addr+"/0", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer be.Close()
+	h := hub.New(&hub.Options{Backend: be})
+	defer h.Close()
+	benchPublish(b, h)
+}

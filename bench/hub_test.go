@@ -104,3 +104,28 @@ func benchFanout(b *testing.B, f *fanout) {
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
 }
+
+// BenchmarkHubPublish publishes one event at a time to an in-memory topic
+// without subscribers: events/s is the rate one publisher reaches.
+func BenchmarkHubPublish(b *testing.B) {
+	h := hub.New(nil)
+	defer h.Close()
+	benchPublish(b, h)
+}
+
+// benchPublish times publishing one event at a time to h's topic "bench",
+// and reports the rate as events/s.
+func benchPublish(b *testing.B, h *hub.Hub) {
+	ctx := context.Background()
+	m := hub.Message{Type: payload.Type, Data: payload.JSON}
+	if _, err := h.Publish(ctx, "bench", m); err != nil { // creates the topic
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := h.Publish(ctx, "bench", m); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}

@@ -8,8 +8,9 @@
 # (concurrent streams, 50), M (events per stream, 20000), RUNS (end-to-end
 # runs per round, the median kept, 2), BENCHTIME (-benchtime of the encoder
 # benchmarks, 200ms), HUB_ROUNDS (events published to 10,000 subscribers per
-# round, 100), STREAMS (idle streams, 5000), IDLE_ROUNDS (2). The report
-# shows medians over the rounds.
+# round, 100), PUBLISH_TIME (-benchtime of the hub publish-rate benchmarks,
+# 500ms), STREAMS (idle streams, 5000), IDLE_ROUNDS (2). The report shows
+# medians over the rounds.
 set -euo pipefail
 cd "$(dirname "$0")"
 export GOWORK=off GOTOOLCHAIN=local
@@ -22,6 +23,7 @@ STREAMS=${STREAMS:-5000}
 IDLE_ROUNDS=${IDLE_ROUNDS:-2}
 BENCHTIME=${BENCHTIME:-200ms}
 HUB_ROUNDS=${HUB_ROUNDS:-100}
+PUBLISH_TIME=${PUBLISH_TIME:-500ms}
 FRAMEWORKS=(nethttp gin echo echov5 hertz)
 MODES=(own loop streamkit coalesce batch)
 
@@ -45,17 +47,19 @@ go test -c -o bin/bench.test .
 # The micro-benchmarks (encoders, hub fan-out) run once per round, between
 # the end-to-end rounds, so that a burst of other work on the machine skews
 # one sample of each rather than every sample of one: the report takes
-# medians. The hub's Redis run starts a throwaway redis-server, and is
-# skipped when there is none.
+# medians. The hub's Redis and NATS runs start a throwaway redis-server or
+# nats-server, and are skipped when there is none.
 micro() {
 	./bin/bench.test -test.run '^$' -test.bench 'SSEEncode|NDJSONEncode|ClockNow' -test.benchmem \
 		-test.benchtime="$BENCHTIME" >>"$res/bench.txt"
 	./bin/bench.test -test.run '^$' -test.bench 'HubFanout10k' -test.benchmem \
 		-test.benchtime="${HUB_ROUNDS}x" >>"$res/bench.txt"
+	./bin/bench.test -test.run '^$' -test.bench 'HubPublish' -test.benchmem \
+		-test.benchtime="$PUBLISH_TIME" >>"$res/bench.txt"
 }
 
 for round in $(seq "$ROUNDS"); do
-	step "round $round of $ROUNDS: encoders (-benchtime=$BENCHTIME), hub fan-out (10,000 subscribers, $HUB_ROUNDS events)"
+	step "round $round of $ROUNDS: encoders (-benchtime=$BENCHTIME), hub fan-out (10,000 subscribers, $HUB_ROUNDS events), hub publish rates ($PUBLISH_TIME)"
 	micro
 	step "round $round of $ROUNDS: end to end, $C streams x $M events, $RUNS runs each"
 	for fw in "${FRAMEWORKS[@]}"; do
@@ -97,6 +101,6 @@ fi
 
 step "report"
 ./bin/report -bench "$res/bench.txt" -e2e "$res/e2e.jsonl" -idle "$res/idle.jsonl" -gomod go.mod \
-	-command "make bench (bench/run-bench.sh; C=$C M=$M ROUNDS=$ROUNDS RUNS=$RUNS STREAMS=$STREAMS IDLE_ROUNDS=$IDLE_ROUNDS BENCHTIME=$BENCHTIME HUB_ROUNDS=$HUB_ROUNDS)" \
+	-command "make bench (bench/run-bench.sh; C=$C M=$M ROUNDS=$ROUNDS RUNS=$RUNS STREAMS=$STREAMS IDLE_ROUNDS=$IDLE_ROUNDS BENCHTIME=$BENCHTIME HUB_ROUNDS=$HUB_ROUNDS PUBLISH_TIME=$PUBLISH_TIME)" \
 	"${profiles[@]}" -out ../BENCHMARKS.md
 step "wrote ../BENCHMARKS.md"

@@ -15,6 +15,7 @@ require (
 	github.com/streamkit/streamkit/adapters/streamechov5 v0.1.0
 	github.com/streamkit/streamkit/adapters/streamgin v0.1.0
 	github.com/streamkit/streamkit/adapters/streamhertz v0.1.0
+	github.com/streamkit/streamkit/hub/natshub v0.1.0
 	github.com/streamkit/streamkit/hub/redishub v0.1.0
 	github.com/streamkit/streamkit/metrics/otel v0.1.0
 	github.com/streamkit/streamkit/metrics/prometheus v0.1.0
@@ -46,6 +47,7 @@ require (
 	github.com/goccy/go-yaml v1.19.2 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
+	github.com/klauspost/compress v1.20.1 // indirect
 	github.com/klauspost/cpuid/v2 v2.4.0 // indirect
 	github.com/labstack/gommon v0.5.0 // indirect
 	github.com/leodido/go-urn v1.4.0 // indirect
@@ -54,6 +56,9 @@ require (
 	github.com/modern-go/concurrent v0.0.0-20180306012644-bacd9c7ef1dd // indirect
 	github.com/modern-go/reflect2 v1.0.2 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
+	github.com/nats-io/nats.go v1.55.0 // indirect
+	github.com/nats-io/nkeys v0.4.16 // indirect
+	github.com/nats-io/nuid v1.0.1 // indirect
 	github.com/pelletier/go-toml/v2 v2.2.4 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
 	github.com/quic-go/qpack v0.6.0 // indirect
@@ -88,6 +93,7 @@ replace (
 	github.com/streamkit/streamkit/adapters/streamechov5 => ../adapters/streamechov5
 	github.com/streamkit/streamkit/adapters/streamgin => ../adapters/streamgin
 	github.com/streamkit/streamkit/adapters/streamhertz => ../adapters/streamhertz
+	github.com/streamkit/streamkit/hub/natshub => ../hub/natshub
 	github.com/streamkit/streamkit/hub/redishub => ../hub/redishub
 	github.com/streamkit/streamkit/metrics/otel => ../metrics/otel
 	github.com/streamkit/streamkit/metrics/prometheus => ../metrics/prometheus

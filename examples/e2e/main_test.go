@@ -1,7 +1,8 @@
 // Package e2e runs every example server as a separate process and checks
 // the demo-app contract (DESIGN.md, "The demo app") against each with real
 // HTTP clients, pairs of servers of different frameworks sharing one Redis
-// (-redis), and the demo page in a headless browser.
+// (-redis) or one NATS server (-nats), and the demo page in a headless
+// browser.
 package e2e
 
 import (

@@ -39,13 +39,23 @@ var redisPairs = [][2]string{
 	{"echov5", "hertz-standard"},
 }
 
-// redisPair is two example servers on one Redis. Checks may replace a
-// server (resume-after-kill does).
-type redisPair struct {
+// pair is two example servers that share a backend (Redis or NATS).
+// Checks may replace a server (resume-after-kill does).
+type pair struct {
 	t    *testing.T // the pair's test, which owns the servers
-	rs   *redistest.Server
 	a, b *server
 	tgA  target
+}
+
+// redisPair is a pair on one Redis.
+type redisPair struct {
+	pair
+	rs *redistest.Server
+}
+
+// shared makes a check of any pair a check of a pair on Redis.
+func shared(check func(*testing.T, *pair)) func(*testing.T, *redisPair) {
+	return func(t *testing.T, p *redisPair) { check(t, &p.pair) }
 }
 
 // TestSharedRedis runs pairs of example servers with -redis on one
@@ -61,7 +71,7 @@ func TestSharedRedis(t *testing.T) {
 		t.Run(names[0]+"+"+names[1], func(t *testing.T) {
 			t.Parallel()
 			rs := redistest.NewServer(t)
-			p := &redisPair{t: t, rs: rs, tgA: onRedis(t, names[0], rs)}
+			p := &redisPair{pair: pair{t: t, tgA: onRedis(t, names[0], rs)}, rs: rs}
 			p.a = startServer(t, p.tgA)
 			p.b = startServer(t, onRedis(t, names[1], rs))
 			for _, c := range redisChecks {
@@ -77,10 +87,10 @@ var redisChecks = []struct {
 	name string
 	fn   func(*testing.T, *redisPair)
 }{
-	{"publish-reaches-other-server", checkCrossServer},
-	{"resync-past-history", checkRedisEvicted},
+	{"publish-reaches-other-server", shared(checkCrossServer)},
+	{"resync-past-history", shared(checkEvicted)},
 	{"resync-after-flushall", checkFlushAll},
-	{"resume-after-kill", checkResumeAfterKill},
+	{"resume-after-kill", shared(checkResumeAfterKill)},
 	{"redis-hung", checkRedisHung},
 	{"redis-down", checkRedisDown}, // stops Redis and both servers
 	{"redis-unreachable-at-start", checkRedisAtStart},
@@ -103,7 +113,7 @@ func onRedis(t *testing.T, name string, rs *redistest.Server) target {
 
 // checkCrossServer: an event posted to either server reaches a subscriber
 // of the other, live, under the ID the POST returned.
-func checkCrossServer(t *testing.T, p *redisPair) {
+func checkCrossServer(t *testing.T, p *pair) {
 	for _, dir := range []struct {
 		name     string
 		from, to *server
@@ -145,10 +155,10 @@ func wantResync(t *testing.T, sub *subscriber) resyncData {
 	return d
 }
 
-// checkRedisEvicted: with -history 3, a client whose last event is older
+// checkEvicted: with -history 3, a client whose last event is older
 // than the three kept gets a resync from the other server, then the live
 // events.
-func checkRedisEvicted(t *testing.T, p *redisPair) {
+func checkEvicted(t *testing.T, p *pair) {
 	topic := randomTopic(t)
 	var ids []string
 	for i := range 5 {
@@ -221,7 +231,7 @@ func (s *server) kill(t *testing.T) {
 // back on B with its Last-Event-ID and gets exactly the events it missed
 // (the three the history keeps), then the live ones, with neither loss
 // nor duplicate. A is then started again, for the next checks.
-func checkResumeAfterKill(t *testing.T, p *redisPair) {
+func checkResumeAfterKill(t *testing.T, p *pair) {
 	topic := randomTopic(t)
 	subA := p.a.subscribe(t, topic, "")
 	var ids []string

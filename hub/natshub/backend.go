@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,7 +28,8 @@ import (
 //
 // A Backend uses the one NATS connection it is given or opens, however
 // many topics and listeners it has; one goroutine of its own watches the
-// connection, and one per topic with listeners feeds them.
+// connection, one per topic with listeners feeds them, and, with
+// [Options.DeleteIdle], one deletes the streams of idle topics.
 //
 // Create one per process with [New] or [Open], pass it as
 // hub.Options.Backend, and Close it after the hub. All methods are safe for
@@ -39,7 +41,9 @@ type Backend struct {
 	ownConn bool
 
 	closed   atomic.Bool
-	done     chan struct{} // closed by Close
+	done     chan struct{}   // closed by Close
+	ctx      context.Context // ends with Close; bounds the sweeps
+	stop     context.CancelFunc
 	wg       sync.WaitGroup
 	statusCh chan nats.Status
 	link     atomic.Pointer[link] // the current connection
@@ -140,6 +144,7 @@ func New(nc *nats.Conn, opts *Options) (*Backend, error) {
 		topics:   make(map[string]*ntopic),
 		epochs:   make(map[string]epochEntry),
 	}
+	b.ctx, b.stop = context.WithCancel(context.Background())
 	b.link.Store(newLink(1))
 	if !nc.IsConnected() {
 		b.link.Load().lost()
@@ -152,6 +157,10 @@ func New(nc *nats.Conn, opts *Options) (*Backend, error) {
 	}
 	b.wg.Add(1)
 	go b.watch()
+	if cfg.deleteIdle > 0 {
+		b.wg.Add(1)
+		go b.sweeper()
+	}
 	return b, nil
 }
 
@@ -166,9 +175,10 @@ func Open(ctx context.Context, url string, opts *Options, natsOpts ...nats.Optio
 	if err != nil {
 		return nil, err
 	}
+	shown := redactURLs(url)
 	for _, u := range strings.Split(url, ",") {
 		if scheme, _, ok := strings.Cut(strings.TrimSpace(u), "://"); ok && !slices.Contains([]string{"nats", "tls", "ws", "wss"}, scheme) {
-			return nil, fmt.Errorf("natshub: open %s: the scheme %q is not one of nats, tls, ws, wss", url, scheme)
+			return nil, fmt.Errorf("natshub: open %s: the scheme %q is not one of nats, tls, ws, wss", shown, scheme)
 		}
 	}
 	o := append([]nats.Option{
@@ -180,7 +190,7 @@ func Open(ctx context.Context, url string, opts *Options, natsOpts ...nats.Optio
 	}, natsOpts...)
 	nc, err := nats.Connect(url, o...)
 	if err != nil {
-		return nil, fmt.Errorf("natshub: open %s: %w: %w", url, ErrUnavailable, err)
+		return nil, fmt.Errorf("natshub: open %s: %w: %w", shown, ErrUnavailable, err)
 	}
 	b, err := New(nc, opts)
 	if err != nil {
@@ -192,9 +202,28 @@ func Open(ctx context.Context, url string, opts *Options, natsOpts ...nats.Optio
 	defer cancel()
 	if _, err := b.js.AccountInfo(actx); err != nil {
 		b.Close()
-		return nil, fmt.Errorf("natshub: open %s: JetStream does not answer: %w: %w", url, ErrUnavailable, err)
+		return nil, fmt.Errorf("natshub: open %s: JetStream does not answer: %w: %w", shown, ErrUnavailable, err)
 	}
 	return b, nil
+}
+
+// redactURLs returns a comma-separated list of server URLs with their
+// passwords and tokens masked, for error messages.
+func redactURLs(list string) string {
+	parts := strings.Split(list, ",")
+	for i, p := range parts {
+		u, err := neturl.Parse(strings.TrimSpace(p))
+		switch {
+		case err != nil:
+			parts[i] = "(unparsable URL)"
+		case u.User != nil:
+			if _, ok := u.User.Password(); !ok {
+				u.User = neturl.User("xxxxx") // a token
+			}
+			parts[i] = u.Redacted()
+		}
+	}
+	return strings.Join(parts, ",")
 }
 
 // Conn returns the connection the backend uses, for monitoring.
@@ -301,11 +330,12 @@ func (b *Backend) message(topic string, m hub.Message) *nats.Msg {
 
 // publish sends msg and returns the sequence JetStream stored it at, and
 // the link it was acknowledged on. It creates the topic's stream when none
-// takes the subject, and sends msg again after the connection was lost and
-// came back; msg carries an ID, so JetStream stores it once.
+// takes the subject, replaces one that lost its files (see repair), and
+// sends msg again after the connection was lost and came back; msg
+// carries an ID, so JetStream stores it once.
 func (b *Backend) publish(ctx context.Context, topic string, msg *nats.Msg) (uint64, uint64, error) {
 	stream := b.cfg.streamName(topic)
-	created := false
+	created, repaired := false, false
 	for {
 		l := b.link.Load()
 		if l.ctx.Err() != nil || !b.nc.IsConnected() {
@@ -320,6 +350,12 @@ func (b *Backend) publish(ctx context.Context, topic string, msg *nats.Msg) (uin
 				return 0, 0, err
 			}
 			created = true
+			continue
+		case lostStore(err) && !repaired:
+			if err := b.repair(ctx, topic, err); err != nil {
+				return 0, 0, err
+			}
+			repaired, created = true, false
 			continue
 		case l.ctx.Err() != nil && ctx.Err() == nil:
 			// The connection dropped while the answer was due: the event
@@ -444,7 +480,7 @@ func (b *Backend) ensureStream(ctx context.Context, topic string) (*jetstream.St
 	if err != nil || info != nil {
 		return info, err
 	}
-	s, err := b.js.CreateStream(ctx, jetstream.StreamConfig{
+	cfg := jetstream.StreamConfig{
 		Name:        b.cfg.streamName(topic),
 		Description: describe(topic, hub.NewEpoch()),
 		Subjects:    []string{b.cfg.subject(topic)},
@@ -457,7 +493,16 @@ func (b *Backend) ensureStream(ctx context.Context, topic string) (*jetstream.St
 		Replicas:    b.cfg.replicas,
 		Duplicates:  b.cfg.duplicates,
 		AllowDirect: true,
-	})
+	}
+	s, err := b.js.CreateStream(ctx, cfg)
+	if errCode(err) == errCodeStoreCreate {
+		// The stream is being deleted, and its old files are in the way
+		// (nats-server 2.9): try once more when they are gone.
+		if err := b.pause(ctx); err != nil {
+			return nil, err
+		}
+		s, err = b.js.CreateStream(ctx, cfg)
+	}
 	if errCode(err) == errCodeStreamNameInUse || errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 		info, err = b.streamInfo(ctx, topic)
 		if err == nil && info == nil {
@@ -469,6 +514,33 @@ func (b *Backend) ensureStream(ctx context.Context, topic string) (*jetstream.St
 		return nil, fmt.Errorf("creating the stream: %w", err)
 	}
 	return s.CachedInfo(), nil
+}
+
+// repair deletes topic's stream, which lost its files (lostStore(cause)),
+// and waits for the deletion to end, so that the next publish creates it
+// again. Such a stream stores nothing: deleting it loses nothing.
+func (b *Backend) repair(ctx context.Context, topic string, cause error) error {
+	b.cfg.log.Warn("natshub: a topic's stream lost its files (created while nats-server deleted it); replacing it", "topic", topic, "err", cause)
+	err := b.js.DeleteStream(ctx, b.cfg.streamName(topic))
+	if err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+		return fmt.Errorf("deleting a stream that lost its files: %w", err)
+	}
+	return b.pause(ctx)
+}
+
+// pause waits for nats-server to finish deleting a stream: as long as
+// a feed whose consumer was deleted (see deletionBackoff).
+func (b *Backend) pause(ctx context.Context) error {
+	wait := time.NewTimer(minBackoff << (deletionBackoff - 1))
+	defer wait.Stop()
+	select {
+	case <-wait.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-b.done:
+		return errClosed
+	}
 }
 
 // Read implements [hub.Backend]: one request for the stream's state, then
@@ -598,6 +670,7 @@ func (b *Backend) Close() error {
 		return nil
 	}
 	close(b.done)
+	b.stop()
 	b.mu.Lock()
 	for name, t := range b.topics {
 		t.halt()

@@ -70,6 +70,24 @@ func TestOpen(t *testing.T) {
 			t.Errorf("Open of a stopped server: %v; want ErrUnavailable", err)
 		}
 	})
+	t.Run("credentials kept out of errors", func(t *testing.T) {
+		down := natstest.NewServer(t)
+		down.Stop()
+		for _, url := range []string{
+			"nats://app:hunter2@" + down.Addr(),
+			"nats://hunter2@" + down.Addr(), // a token
+			"nats://127.0.0.1:1,nats://app:hunter2@" + down.Addr(),
+		} {
+			b, err := natshub.Open(ctx, url, &natshub.Options{Timeout: 300 * time.Millisecond})
+			if err == nil {
+				b.Close()
+				t.Fatalf("Open of a stopped server succeeded; want an error")
+			}
+			if strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), down.Addr()) {
+				t.Errorf("Open(%s): %v; want an error naming %s without the secret", url, err, down.Addr())
+			}
+		}
+	})
 	t.Run("ok", func(t *testing.T) {
 		b, err := natshub.Open(ctx, srv.URL(), &natshub.Options{Logger: quiet})
 		if err != nil {

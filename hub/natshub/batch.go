@@ -68,7 +68,7 @@ func (b *Backend) AppendBatch(ctx context.Context, topic string, msgs []hub.Mess
 	}
 	stream := b.cfg.streamName(topic)
 	pos := make([]hub.Position, 0, len(msgs))
-	created := false
+	created, repaired := false, false
 	for len(pos) < len(msgs) {
 		l := b.link.Load()
 		if l.ctx.Err() != nil || !b.nc.IsConnected() {
@@ -95,6 +95,12 @@ func (b *Backend) AppendBatch(ctx context.Context, topic string, msgs []hub.Mess
 				return pos, fail(caller, "append to", topic, err)
 			}
 			created = true
+			continue
+		case lostStore(err) && !repaired:
+			if err := b.repair(ctx, topic, err); err != nil {
+				return pos, fail(caller, "append to", topic, err)
+			}
+			repaired, created = true, false
 			continue
 		case l.ctx.Err() != nil && ctx.Err() == nil:
 			select {

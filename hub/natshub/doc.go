@@ -49,6 +49,30 @@
 // far a process's feed may fall behind: events trimmed before it read them
 // reach its subscribers as a resync.
 //
+// # Idle topics
+//
+// A stream outlives its events: with MaxAge, an old topic's stream stays,
+// empty. [Options.DeleteIdle] has the backend delete the streams it made
+// whose last event (or creation) is that old and that nobody reads: no
+// consumer, so no process has listeners on the topic. One-off topics
+// (one per upload, say) then cost nothing once they are done. A client
+// coming back later with an ID of the deleted stream gets a resync with
+// the reason "epoch". A publish that reaches a topic at the very moment
+// its stream is deleted may be lost with it; it then fails with
+// [ErrUnavailable] (or, rarely, succeeds with an ID of the deleted
+// stream), and the next publish creates the stream again.
+//
+// nats-server 2.9 frees a deleted stream's name before it removes its
+// files, so a stream created again in between (by a publish or a
+// subscription of any process in those milliseconds) loses its files.
+// Most often every publish to it then fails with a store error: the
+// backend recognises it, deletes the broken stream and creates it again
+// (it stored nothing, so nothing is lost). Sometimes the broken stream
+// acknowledges publishes without keeping them, which nothing reports;
+// so set DeleteIdle only where a topic is rarely used again after a long
+// silence (one-off topics), and long enough that a stream is never
+// deleted while it is being set up.
+//
 // # Live events
 //
 // For each topic with subscribers in this process, the backend creates one

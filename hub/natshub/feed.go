@@ -170,10 +170,44 @@ func (t *ntopic) start(ctx context.Context) (hub.Position, error) {
 func (t *ntopic) open(ctx context.Context, fresh bool) (f *feed, err error) {
 	b := t.b
 	gen := b.link.Load().gen
-	info, err := b.ensureStream(ctx, t.name)
-	if err != nil {
-		return nil, err
+	var info *jetstream.StreamInfo
+	var cons jetstream.Consumer
+	for attempt := 1; ; attempt++ {
+		info, err = b.ensureStream(ctx, t.name)
+		if err != nil {
+			return nil, err
+		}
+		cons, err = t.createConsumer(ctx, info, fresh, gen)
+		// The stream was deleted after ensureStream read it (by a sweeper,
+		// Options.DeleteIdle): create it again once the deletion is done
+		// (see deletionBackoff).
+		if !errors.Is(err, jetstream.ErrStreamNotFound) || attempt == 3 {
+			break
+		}
+		if err := b.pause(ctx); err != nil {
+			return nil, fmt.Errorf("creating a consumer: %w", err)
+		}
 	}
+	if err != nil {
+		return nil, fmt.Errorf("creating a consumer: %w", err)
+	}
+	it, err := cons.Messages(
+		jetstream.PullHeartbeat(b.cfg.heartbeat),
+		jetstream.PullExpiry(max(30*time.Second, 3*b.cfg.heartbeat)),
+		jetstream.WithMessagesErrOnMissingHeartbeat(true),
+	)
+	if err != nil {
+		b.dropConsumer(&feed{cons: cons})
+		return nil, fmt.Errorf("reading a consumer: %w", err)
+	}
+	return &feed{cons: cons, it: it, gen: gen}, nil
+}
+
+// createConsumer creates t's next consumer, built on link gen, on the
+// stream info describes, from where [ntopic.open] says, and records that start in t.epoch and
+// t.last, telling the listeners of a gap if there is one.
+func (t *ntopic) createConsumer(ctx context.Context, info *jetstream.StreamInfo, fresh bool, gen uint64) (jetstream.Consumer, error) {
+	b := t.b
 	epoch := epochOf(info.Config.Description, info.Created)
 	st := info.State
 	b.remember(t.name, epochEntry{epoch: epoch, gen: gen, last: st.LastSeq})
@@ -202,23 +236,13 @@ func (t *ntopic) open(ctx context.Context, fresh bool) (f *feed, err error) {
 		Replicas:          1,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("creating a consumer: %w", err)
+		return nil, err
 	}
-	it, err := cons.Messages(
-		jetstream.PullHeartbeat(b.cfg.heartbeat),
-		jetstream.PullExpiry(max(30*time.Second, 3*b.cfg.heartbeat)),
-		jetstream.WithMessagesErrOnMissingHeartbeat(true),
-	)
-	if err != nil {
-		b.dropConsumer(&feed{cons: cons})
-		return nil, fmt.Errorf("reading a consumer: %w", err)
-	}
-	f = &feed{cons: cons, it: it, gen: gen}
 	t.epoch, t.last = epoch, start-1
 	if gap {
 		t.gap(errEpochChanged)
 	}
-	return f, nil
+	return cons, nil
 }
 
 // deletionBackoff is the backoff step (of minBackoff doubling) a feed

@@ -79,6 +79,22 @@ type Options struct {
 	// kept within 500 ms and 30 s.
 	Heartbeat time.Duration
 
+	// DeleteIdle, when positive, has the backend delete the streams of
+	// idle topics, so that one-off topics (one per upload, say) do not
+	// leave an empty stream each behind. A stream is deleted when the
+	// backend created it (a stream made by hand is never touched), no
+	// process has listeners on the topic (the stream has no consumer, and
+	// this process no listener), and its last event, or its creation if
+	// it has none, is DeleteIdle old. The backend looks every quarter of
+	// DeleteIdle, at least every 100 ms and at most every minute. 0, the
+	// default, deletes nothing.
+	//
+	// A client that comes back later with an ID from the deleted stream
+	// gets a resync with the reason "epoch", as after any replaced
+	// stream; pick DeleteIdle at least History.MaxAge, so that deletion
+	// only drops streams whose events have aged out anyway.
+	DeleteIdle time.Duration
+
 	// Logger receives the feeds' losses and recoveries; nil means
 	// slog.Default().
 	Logger *slog.Logger
@@ -95,6 +111,7 @@ type config struct {
 	duplicates time.Duration
 	timeout    time.Duration
 	heartbeat  time.Duration
+	deleteIdle time.Duration
 	log        *slog.Logger
 }
 
@@ -113,6 +130,7 @@ func newConfig(opts *Options) (config, error) {
 		duplicates: o.Duplicates,
 		timeout:    o.Timeout,
 		heartbeat:  o.Heartbeat,
+		deleteIdle: max(o.DeleteIdle, 0),
 		log:        o.Logger,
 	}
 	if c.prefix == "" {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/streamkit/streamkit/hub"
 )
 
@@ -34,6 +36,8 @@ const (
 const (
 	errCodeStreamNameInUse = 10058 // stream exists with another configuration
 	errCodeWrongLastMsgID  = 10070 // Nats-Expected-Last-Msg-Id did not match
+	errCodeStoreCreate     = 10049 // the stream's store could not be made
+	errCodeStoreFailed     = 10077 // the stream's store failed
 )
 
 // escapeTopic maps a topic name ([A-Za-z0-9._-]{1,64}) to a stream-name
@@ -210,11 +214,23 @@ func parseAck(stream string, status string, data []byte) (uint64, error) {
 	return a.Seq, nil
 }
 
-// errCode returns the JetStream error code of err, or 0.
+// errCode returns the JetStream error code of err, from a publish's
+// answer or from the JetStream API, or 0.
 func errCode(err error) int {
-	var ae *apiError
-	if errors.As(err, &ae) {
+	if ae, ok := errors.AsType[*apiError](err); ok {
 		return ae.ErrCode
 	}
+	if ae, ok := errors.AsType[*jetstream.APIError](err); ok {
+		return int(ae.ErrorCode)
+	}
 	return 0
+}
+
+// lostStore tells whether err, a publish's error, says that the stream
+// has lost its files: nats-server 2.9 removes a deleted stream's files
+// after it has freed its name, so a stream created again in between has
+// none and can store nothing, ever.
+func lostStore(err error) bool {
+	ae, ok := errors.AsType[*apiError](err)
+	return ok && ae.ErrCode == errCodeStoreFailed && strings.Contains(ae.Description, "no such file or directory")
 }

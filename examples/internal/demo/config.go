@@ -41,6 +41,10 @@ type Config struct {
 	// OTelStdout prints OpenTelemetry spans and metrics to stdout
 	// (-otel-stdout); see [NewTelemetry].
 	OTelStdout bool
+	// NATS is the URL of a NATS server with JetStream (-nats),
+	// "nats://host:port", that several servers share, as with Redis. At
+	// most one of Redis and NATS is set.
+	NATS string
 }
 
 // Flags registers the shared flags on fs and returns the Config they fill
@@ -55,6 +59,7 @@ func Flags(fs *flag.FlagSet) *Config {
 	fs.BoolVar(&c.OTelStdout, "otel-stdout", false, "print OpenTelemetry spans (one per stream) and metrics to stdout")
 	fs.StringVar(&c.Redis, "redis", "", "Redis URL (redis://host:port/db) shared by several servers; empty keeps topics in memory")
 	c.AI = RegisterAIFlags(fs)
+	fs.StringVar(&c.NATS, "nats", "", "NATS URL (nats://host:port, JetStream enabled) shared by several servers; empty keeps topics in memory")
 	return c
 }
 
@@ -67,6 +72,8 @@ func (c *Config) Check() error {
 		return fmt.Errorf("demo: -max-upload must be positive, got %d", c.MaxUpload)
 	case c.History < 0:
 		return fmt.Errorf("demo: -history must not be negative, got %d", c.History)
+	case c.Redis != "" && c.NATS != "":
+		return errors.New("demo: -redis and -nats are mutually exclusive: the topics live in one backend")
 	}
 	return nil
 }

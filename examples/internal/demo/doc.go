@@ -16,15 +16,18 @@
 // error whose message is the whole plain-text reason to send with 400 Bad
 // Request, before anything is streamed.
 //
-// # Several servers on one Redis
+// # Several servers on one Redis or NATS
 //
 // With -redis redis://host:port/db, [NewHub] keeps the topics in Redis
-// (hub/redishub) instead of in memory, so that any number of example
-// servers, of any framework, serve the same topics: an event posted to one
-// reaches the subscribers of all, with one sequence of event IDs, and a
-// client resumes on any server from the shared history. While Redis is
-// down or hung, publishing and subscribing answer 503 within
-// [RedisTimeout]; a server that cannot reach Redis at start exits.
+// (hub/redishub) instead of in memory; with -nats nats://host:port, in
+// NATS JetStream (hub/natshub); the two flags exclude each other. Either
+// way any number of example servers, of any framework, serve the same
+// topics: an event posted to one reaches the subscribers of all, with one
+// sequence of event IDs, and a client resumes on any server from the
+// shared history. While the backend is down or hung, publishing and
+// subscribing answer 503 within [RedisTimeout] or [NATSTimeout]; a server
+// that cannot reach it at start exits. On NATS, an idle topic's stream is
+// deleted once its last event is [TopicMaxAge] old.
 //
 // # Metrics and traces
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/streamkit/streamkit/core"
 	"github.com/streamkit/streamkit/hub"
+	"github.com/streamkit/streamkit/hub/natshub"
+	"github.com/streamkit/streamkit/hub/natshub/natstest"
 	"github.com/streamkit/streamkit/hub/redishub"
 	"github.com/streamkit/streamkit/hub/redishub/redistest"
 	"github.com/streamkit/streamkit/sse"
@@ -28,6 +31,7 @@ func TestPublishStatus(t *testing.T) {
 		{"bad request", bad("nope"), http.StatusBadRequest},
 		{"hub closed", fmt.Errorf("hub: publish: %w", hub.ErrClosed), http.StatusServiceUnavailable},
 		{"redis unavailable", fmt.Errorf("redishub: append to x: %w: %w", redishub.ErrUnavailable, errors.New("dial tcp: refused")), http.StatusServiceUnavailable},
+		{"nats unavailable", fmt.Errorf("natshub: append to x: %w: %w", natshub.ErrUnavailable, errors.New("not connected to NATS")), http.StatusServiceUnavailable},
 		{"anything else", errors.New("boom"), http.StatusInternalServerError},
 	}
 	for _, c := range cases {
@@ -75,26 +79,42 @@ func TestNewHubRedisUnreachable(t *testing.T) {
 	}
 }
 
+// resumeCase is a -history and, for each of the first three of four
+// events, whether a client that saw it resumes without a resync.
+type resumeCase struct {
+	name      string
+	history   int
+	resumable [3]bool
+}
+
 // TestNewHubRedis checks that -history reaches redishub's MaxLen, 0
 // included (no history), and that the close function releases everything.
 func TestNewHubRedis(t *testing.T) {
 	rs := redistest.NewServer(t)
-	cases := []struct {
-		name    string
-		history int
-		// resumable[i] tells whether a client that saw the first i+1 of
-		// four events resumes without a resync.
-		resumable [3]bool
-	}{
+	testNewHubShared(t, func(history int) *Config { return &Config{History: history, Redis: rs.URL()} }, []resumeCase{
 		{"history 0 keeps none", 0, [3]bool{false, false, false}},
 		{"history 2 keeps two", 2, [3]bool{false, true, true}},
 		{"history 10 keeps all", 10, [3]bool{true, true, true}},
-	}
+	})
+}
+
+// TestNewHubNATS checks the same on natshub, where a stream keeps at
+// least the newest event.
+func TestNewHubNATS(t *testing.T) {
+	ns := natstest.NewServer(t)
+	testNewHubShared(t, func(history int) *Config { return &Config{History: history, NATS: ns.URL()} }, []resumeCase{
+		{"history 0 keeps one", 0, [3]bool{false, false, true}},
+		{"history 2 keeps two", 2, [3]bool{false, true, true}},
+		{"history 10 keeps all", 10, [3]bool{true, true, true}},
+	})
+}
+
+func testNewHubShared(t *testing.T, config func(history int) *Config, cases []resumeCase) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			h, closeHub, err := NewHub(&Config{History: c.history, Redis: rs.URL()}, &core.Registry{})
+			h, closeHub, err := NewHub(config(c.history), &core.Registry{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -136,5 +156,45 @@ func TestNewHubRedis(t *testing.T) {
 				t.Errorf("Publish after close = %v (status %d), want 503", err, got)
 			}
 		})
+	}
+}
+
+// TestNewHubNATSUnreachable: a server started with a -nats where nothing
+// answers gets an error that names the flag and the address, without the
+// URL's password, within the timeout.
+func TestNewHubNATSUnreachable(t *testing.T) {
+	addr := closedAddr(t)
+	cfg := &Config{History: 10, NATS: "nats://app:hunter2@" + addr}
+	start := time.Now()
+	h, closeHub, err := NewHub(cfg, &core.Registry{})
+	if err == nil {
+		closeHub()
+		t.Fatalf("NewHub with nothing at %s = %v, want an error", addr, h)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "-nats") || !strings.Contains(msg, addr) || strings.Contains(msg, "hunter2") {
+		t.Errorf("error %q, want one naming -nats and %s, without the password", msg, addr)
+	}
+	if took := time.Since(start); took > NATSTimeout+time.Second {
+		t.Errorf("NewHub took %v to fail, want at most %v", took, NATSTimeout)
+	}
+	if _, _, err := NewHub(&Config{NATS: "http://" + addr}, &core.Registry{}); err == nil {
+		t.Error("NewHub with an http:// URL succeeded, want an error")
+	}
+}
+
+// TestRedisAndNATS: the two backends exclude each other, on the command
+// line and in NewHub.
+func TestRedisAndNATS(t *testing.T) {
+	_, err := Parse("test", []string{"-redis", "redis://127.0.0.1:1/0", "-nats", "nats://127.0.0.1:1"}, io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), "-redis and -nats") {
+		t.Errorf("Parse with -redis and -nats: %v, want an error naming both", err)
+	}
+	if _, _, err := NewHub(&Config{Redis: "redis://127.0.0.1:1/0", NATS: "nats://127.0.0.1:1"}, &core.Registry{}); err == nil || !strings.Contains(err.Error(), "-redis and -nats") {
+		t.Errorf("NewHub with Redis and NATS: %v, want an error naming both", err)
+	}
+	cfg, err := Parse("test", []string{"-nats", "nats://127.0.0.1:4222"}, io.Discard, nil)
+	if err != nil || cfg.NATS != "nats://127.0.0.1:4222" {
+		t.Errorf("Parse -nats = %+v, %v; want NATS set", cfg, err)
 	}
 }
