@@ -147,6 +147,24 @@ type Backend interface {
 	Close() error
 }
 
+// BatchAppender is implemented by a [Backend] that stores several messages
+// in one step (one round trip to its store), which [Hub.PublishBatch] then
+// uses instead of one Append per message.
+//
+// AppendBatch stores msgs as the next events of topic, in their order, and
+// returns the position of each, as Append would have one by one: a message
+// whose Key was stored within the key window, earlier or in the same batch,
+// is not stored again and gets the first position. Listeners get the
+// events in offset order as any others. Events other publishers append
+// meanwhile may come between the batch's events but never reorder them.
+// On an error, the messages of the returned positions (a prefix of msgs)
+// were stored and the others may or may not have been: appending them
+// again with their Keys stores each at most once. The topic, the types
+// and the Keys have been checked as for Append.
+type BatchAppender interface {
+	AppendBatch(ctx context.Context, topic string, msgs []Message) ([]Position, error)
+}
+
 // Listener receives one topic's live events from a [Backend]. The hub
 // implements it; backends call it.
 //

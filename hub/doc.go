@@ -5,7 +5,9 @@
 // # Publishing and subscribing
 //
 // A [Hub] is created once and shared. [Hub.Publish] sends a [Message] (an
-// event type and data) to a topic and returns the event ID the hub gave it.
+// event type and data) to a topic and returns the event ID the hub gave it;
+// [Hub.PublishBatch] sends several in order, in one round trip to a backend
+// that implements [BatchAppender] (Redis, NATS, the memory backend).
 // [Hub.Subscribe] returns a [Subscription] to a topic, and [Hub.ServeSSE]
 // serves it on an [sse.Stream] from a handler, end to end; subscribe before
 // opening the stream, so that nothing published once the client sees the

@@ -126,6 +126,57 @@ func (h *Hub) Publish(ctx context.Context, topic string, m Message) (string, err
 	return pos.String(), nil
 }
 
+// PublishBatch publishes msgs to topic, in their order, and returns their
+// IDs: what Publish returns for each, one by one, with the same guarantees
+// for each message and its Key. A backend that implements [BatchAppender]
+// stores the batch in one step (one round trip to Redis or NATS), which
+// is several times the rate of one Publish per message; on another the
+// messages are appended one after the other.
+//
+// Every message is checked before any is stored, with the errors of
+// Publish. On an error from the backend, the returned IDs are those of the
+// messages stored, a prefix of msgs; the others may or may not have been
+// stored (see Publish for retrying with Keys).
+func (h *Hub) PublishBatch(ctx context.Context, topic string, msgs []Message) ([]string, error) {
+	if !ValidTopic(topic) {
+		return nil, fmt.Errorf("hub: publish: %w", ErrInvalidTopic)
+	}
+	for _, m := range msgs {
+		if !validType(m.Type) {
+			return nil, fmt.Errorf("hub: publish to %s: message type has a line break, a NUL or invalid UTF-8: %w",
+				topic, sse.ErrInvalidField)
+		}
+		if m.Key != "" && !ValidKey(m.Key) {
+			return nil, fmt.Errorf("hub: publish to %s: %w", topic, ErrInvalidKey)
+		}
+	}
+	if h.closed.Load() {
+		return nil, fmt.Errorf("hub: publish to %s: %w", topic, ErrClosed)
+	}
+	var pos []Position
+	var err error
+	if ba, ok := h.backend.(BatchAppender); ok {
+		pos, err = ba.AppendBatch(ctx, topic, msgs)
+	} else {
+		pos = make([]Position, 0, len(msgs))
+		for _, m := range msgs {
+			var p Position
+			if p, err = h.backend.Append(ctx, topic, m); err != nil {
+				break
+			}
+			pos = append(pos, p)
+		}
+	}
+	ids := make([]string, len(pos))
+	for i, p := range pos {
+		ids[i] = p.String()
+	}
+	if err != nil {
+		return ids, fmt.Errorf("hub: publish to %s: %w", topic, err)
+	}
+	return ids, nil
+}
+
 // Subscribe starts a subscription to topic for one reader, resuming after
 // lastEventID: a client's Last-Event-ID, or "" for live events only. Read
 // it with [Subscription.Next] and end it with [Subscription.Close].

@@ -113,11 +113,56 @@ const sweepEvery = 64
 // topic's earlier events and of its own to the listeners (for a hub, the
 // wake-ups of its subscribers); ctx is only checked on entry.
 func (b *MemoryBackend) Append(ctx context.Context, topic string, m Message) (Position, error) {
+	at, err := b.beginAppend(ctx)
+	if err != nil {
+		return Position{}, err
+	}
+	t := b.lockTopic(topic, true)
+	rec, stored := b.storeLocked(t, m, at)
+	t.trim(b.hist, at)
+	if !stored {
+		t.mu.Unlock()
+		return rec.Pos, nil
+	}
+	t.deliverUnlock(rec)
+	return rec.Pos, nil
+}
+
+// AppendBatch implements [BatchAppender]: msgs are stored under one lock
+// of the topic, so that no other append comes between them, and delivered
+// in order. ctx is only checked on entry.
+func (b *MemoryBackend) AppendBatch(ctx context.Context, topic string, msgs []Message) ([]Position, error) {
+	at, err := b.beginAppend(ctx)
+	if err != nil || len(msgs) == 0 {
+		return nil, err
+	}
+	pos := make([]Position, len(msgs))
+	recs := make([]Record, 0, len(msgs))
+	t := b.lockTopic(topic, true)
+	for i, m := range msgs {
+		rec, stored := b.storeLocked(t, m, at)
+		pos[i] = rec.Pos
+		if stored {
+			recs = append(recs, rec)
+		}
+	}
+	t.trim(b.hist, at)
+	if len(recs) == 0 {
+		t.mu.Unlock()
+		return pos, nil
+	}
+	t.deliverUnlock(recs...)
+	return pos, nil
+}
+
+// beginAppend checks an append may start and returns its time (0 without
+// MaxAge), sweeping aged topics now and then.
+func (b *MemoryBackend) beginAppend(ctx context.Context) (int64, error) {
 	if b.closed.Load() {
-		return Position{}, errMemoryClosed
+		return 0, errMemoryClosed
 	}
 	if err := ctx.Err(); err != nil {
-		return Position{}, err
+		return 0, err
 	}
 	var at int64
 	if b.hist.MaxAge > 0 {
@@ -126,39 +171,47 @@ func (b *MemoryBackend) Append(ctx context.Context, topic string, m Message) (Po
 			b.sweep(at)
 		}
 	}
-	t := b.lockTopic(topic, true)
+	return at, nil
+}
+
+// storeLocked stores m as t's next event, unless its Key was stored within
+// the window: then it reports false with the first event's position.
+func (b *MemoryBackend) storeLocked(t *memTopic, m Message, at int64) (Record, bool) {
 	if m.Key != "" {
 		now := b.now().UnixNano()
 		t.forgetKeys(now - int64(b.window))
 		if off, ok := t.keys[m.Key]; ok {
-			pos := Position{Epoch: t.epoch, Offset: off}
-			t.mu.Unlock()
-			return pos, nil
+			return Record{Pos: Position{Epoch: t.epoch, Offset: off}}, false
 		}
 		t.rememberKey(m.Key, t.head+1, now)
 	}
 	t.head++
 	t.push(memRecord{at: at, typ: m.Type, data: m.Data}, b.hist.MaxEvents)
 	t.bytes += recordSize(m.Type, m.Data)
-	t.trim(b.hist, at)
-	rec := Record{Pos: Position{Epoch: t.epoch, Offset: t.head}, Type: m.Type, Data: m.Data}
-	// Deliveries go out in offset order, one at a time, without holding
-	// the lock, so that a listener may Read. Wait for the previous one.
-	for t.delivered != rec.Pos.Offset-1 {
+	return Record{Pos: Position{Epoch: t.epoch, Offset: t.head}, Type: m.Type, Data: m.Data}, true
+}
+
+// deliverUnlock hands recs, consecutive events just stored, to t's
+// listeners and unlocks t. Deliveries go out in offset order, one append's
+// at a time, without holding the lock, so that a listener may Read: it
+// waits for the deliveries of the events before recs first.
+func (t *memTopic) deliverUnlock(recs ...Record) {
+	for t.delivered != recs[0].Pos.Offset-1 {
 		t.turn.Wait()
 	}
 	ls := t.ls
 	if len(ls) > 0 {
 		t.mu.Unlock()
-		for _, l := range ls {
-			l.Event(rec)
+		for _, rec := range recs {
+			for _, l := range ls {
+				l.Event(rec)
+			}
 		}
 		t.mu.Lock()
 	}
-	t.delivered = rec.Pos.Offset
+	t.delivered = recs[len(recs)-1].Pos.Offset
 	t.turn.Broadcast()
 	t.mu.Unlock()
-	return rec.Pos, nil
 }
 
 // forgetKeys drops the keys remembered before since.

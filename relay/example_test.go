@@ -35,8 +35,8 @@ func ExampleDo() {
 		}
 		req, _ := http.NewRequestWithContext(r.Context(), http.MethodPost, upstream.URL, strings.NewReader(`{"stream":true}`))
 		err = relay.Do(c, upstream.Client(), req, openai.Chat(), &relay.Options{
-			OnEvent: func(ev sse.ParsedEvent) {
-				if ce, err := openai.ParseChatEvent(ev.Data); err == nil && ce.Chunk != nil && ce.Chunk.Usage != nil {
+			OnEvent: func(ev *sse.RawEvent) {
+				if ce, err := openai.ParseChatEvent(string(ev.Data)); err == nil && ce.Chunk != nil && ce.Chunk.Usage != nil {
 					fmt.Println("bill", ce.Chunk.Usage.TotalTokens, "tokens")
 				}
 			},

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/streamkit/streamkit/core"
 	"github.com/streamkit/streamkit/sse"
@@ -44,7 +45,11 @@ type Translator interface {
 	// [ErrUpstream] (an [*UpstreamError], typically) when ev reports a
 	// failure or cannot be understood: the relay then calls Fail. Any
 	// other error is the Sender's, and ends the relay.
-	Event(s Sender, ev sse.ParsedEvent) (done bool, err error)
+	//
+	// ev and its Data belong to the relay's reader and are valid only
+	// during the call (see [sse.Reader.NextRaw]): forward the data with
+	// [Forward], and copy whatever must outlive the call.
+	Event(s Sender, ev *sse.RawEvent) (done bool, err error)
 
 	// End writes the client format's success terminator.
 	End(s Sender) error
@@ -93,13 +98,15 @@ type Options struct {
 
 	// OnEvent, when set, sees every upstream event as parsed, before
 	// Transform: usage, metadata, pings and terminators included. It runs
-	// on the relay's goroutine, so a slow hook slows the relay.
-	OnEvent func(ev sse.ParsedEvent)
+	// on the relay's goroutine, so a slow hook slows the relay. ev is valid
+	// only during the call, as in [Translator].
+	OnEvent func(ev *sse.RawEvent)
 
-	// Transform, when set, may rewrite each upstream event, or drop it by
+	// Transform, when set, may rewrite each upstream event in place (its
+	// Data replaced by a slice of the hook's own, say), or drop it by
 	// returning false, before the Translator sees it. Dropping the
 	// upstream's terminator makes the stream end as truncated.
-	Transform func(ev sse.ParsedEvent) (sse.ParsedEvent, bool)
+	Transform func(ev *sse.RawEvent) bool
 }
 
 func (o *Options) maxEvent() int {
@@ -248,24 +255,21 @@ func Copy(ctx context.Context, s Sender, body io.ReadCloser, tr Translator, opts
 	}()
 	max := opts.maxEvent()
 	r := sse.NewReader(body, &sse.ReaderOptions{MaxLineLength: max, MaxEventSize: max})
-	var onEvent func(sse.ParsedEvent)
-	var transform func(sse.ParsedEvent) (sse.ParsedEvent, bool)
+	var onEvent func(*sse.RawEvent)
+	var transform func(*sse.RawEvent) bool
 	if opts != nil {
 		onEvent, transform = opts.OnEvent, opts.Transform
 	}
 	for {
-		ev, err := r.Next()
+		ev, err := r.NextRaw()
 		if err != nil {
 			return readFailed(ctx, s, tr, err)
 		}
 		if onEvent != nil {
 			onEvent(ev)
 		}
-		if transform != nil {
-			var keep bool
-			if ev, keep = transform(ev); !keep {
-				continue
-			}
+		if transform != nil && !transform(ev) {
+			continue
 		}
 		done, err := tr.Event(s, ev)
 		if err != nil {
@@ -281,6 +285,21 @@ func Copy(ctx context.Context, s Sender, body io.ReadCloser, tr Translator, opts
 			return nil
 		}
 	}
+}
+
+// Forward sends an event of type typ ("" for a message) whose data is an
+// upstream event's data, as a [Translator] does for an event it passes
+// through unchanged. To an *sse.Stream it encodes data straight into the
+// stream's buffer, without copying it into a string first; to any other
+// Sender it sends an sse.Event holding a copy. data is not retained.
+func Forward(s Sender, typ string, data []byte) error {
+	if st, ok := s.(*sse.Stream); ok {
+		return st.Core().Append(func(dst []byte) ([]byte, error) {
+			// The view lives only while AppendEvent copies it.
+			return sse.AppendEvent(dst, &sse.Event{Type: typ, Data: unsafe.String(unsafe.SliceData(data), len(data))})
+		})
+	}
+	return s.Send(&sse.Event{Type: typ, Data: string(data)})
 }
 
 // readFailed ends a relay whose upstream read failed: because ctx ended

@@ -2,6 +2,7 @@ package relay_test
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -474,18 +475,18 @@ func TestHooks(t *testing.T) {
 	var seen []string
 	var usage openai.Usage
 	opts := &relay.Options{
-		OnEvent: func(ev sse.ParsedEvent) {
-			seen = append(seen, ev.Data)
-			if ce, err := openai.ParseChatEvent(ev.Data); err == nil && ce.Chunk != nil && ce.Chunk.Usage != nil {
+		OnEvent: func(ev *sse.RawEvent) {
+			seen = append(seen, string(ev.Data))
+			if ce, err := openai.ParseChatEvent(string(ev.Data)); err == nil && ce.Chunk != nil && ce.Chunk.Usage != nil {
 				usage = *ce.Chunk.Usage
 			}
 		},
-		Transform: func(ev sse.ParsedEvent) (sse.ParsedEvent, bool) {
-			if strings.Contains(ev.Data, `"drop"`) {
-				return ev, false
+		Transform: func(ev *sse.RawEvent) bool {
+			if bytes.Contains(ev.Data, []byte(`"drop"`)) {
+				return false
 			}
-			ev.Data = strings.ReplaceAll(ev.Data, `"shout"`, `"SHOUT"`)
-			return ev, true
+			ev.Data = bytes.ReplaceAll(ev.Data, []byte(`"shout"`), []byte(`"SHOUT"`))
+			return true
 		},
 	}
 	srv, results := chatRelay(t, u, opts)

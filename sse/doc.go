@@ -67,6 +67,9 @@
 // breaks, UTF-8 decoding with replacement, ignored fields, the retry and id
 // rules, and events dropped at the end of the stream), reports events as a
 // browser dispatches them, and bounds the memory a stream can make it use.
+// [Reader.Next] returns events the caller owns; [Reader.NextRaw] returns
+// them without copying their data, valid until the next call, for a proxy
+// that forwards each event before reading the next.
 //
 // # Proxies
 //

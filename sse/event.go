@@ -122,20 +122,29 @@ var errNilEvent error = &fieldError{"sse: nil event: invalid field"}
 // unusual marks the bytes a single-line field may not hold (CR, LF, NUL)
 // and the non-ASCII ones, whose UTF-8 must then be checked: one table load
 // per byte is all a plain ASCII field costs.
-var unusual = func() (t [256]bool) {
-	t['\r'], t['\n'], t[0] = true, true, true
+var unusual = func() (t [256]uint8) {
+	t['\r'], t['\n'], t[0] = 1, 1, 1
 	for c := 0x80; c < 0x100; c++ {
-		t[c] = true
+		t[c] = 1
 	}
 	return t
 }()
 
+// plain reports whether s is plain ASCII without CR, LF or NUL. It ORs the
+// table's marks instead of branching on each byte: fields are short, and
+// almost always plain.
+func plain(s string) bool {
+	var m uint8
+	for i := 0; i < len(s); i++ {
+		m |= unusual[s[i]]
+	}
+	return m == 0
+}
+
 // checkField reports why s cannot be sent as a single-line field.
 func checkField(s string, field int) error {
-	for i := 0; i < len(s); i++ {
-		if unusual[s[i]] {
-			return checkUnusual(s, field)
-		}
+	if !plain(s) {
+		return checkUnusual(s, field)
 	}
 	if field == fieldID && len(s) > MaxLastEventIDLength {
 		return fieldErrors[field][problemLength]
@@ -166,6 +175,9 @@ func checkUnusual(s string, field int) error {
 func (e *Event) validate() error {
 	if e == nil {
 		return errNilEvent
+	}
+	if plain(e.ID) && plain(e.Type) && len(e.ID) <= MaxLastEventIDLength {
+		return nil
 	}
 	if err := checkField(e.ID, fieldID); err != nil {
 		return err
@@ -252,10 +264,17 @@ func appendEvent(dst []byte, e *Event, data string, dispatch bool) []byte {
 	if e.Retry != 0 {
 		dst = appendRetry(dst, e.Retry)
 	}
-	if !control {
-		dst = appendLines(dst, "data: ", data)
+	if control {
+		return append(dst, '\n')
 	}
-	return append(dst, '\n')
+	if strings.IndexByte(data, '\n') < 0 && strings.IndexByte(data, '\r') < 0 {
+		// The common case, one line: its line break and the blank line
+		// in one append.
+		dst = append(dst, "data: "...)
+		dst = append(dst, data...)
+		return append(dst, "\n\n"...)
+	}
+	return append(appendLines(dst, "data: ", data), '\n')
 }
 
 // appendRetry appends a retry line, d rounded up to whole milliseconds; a

@@ -156,8 +156,16 @@ func FuzzReader(f *testing.F) {
 				var got []sse.ParsedEvent
 				var err error
 				for {
+					// Next on whole reads; NextRaw, which Next is built
+					// on, on single bytes.
 					var ev sse.ParsedEvent
-					if ev, err = rd.Next(); err != nil {
+					if oneByte {
+						var raw *sse.RawEvent
+						if raw, err = rd.NextRaw(); err != nil {
+							break
+						}
+						ev = sse.ParsedEvent{ID: raw.ID, Type: raw.Type, Data: string(raw.Data), Retry: raw.Retry, IDSet: raw.IDSet}
+					} else if ev, err = rd.Next(); err != nil {
 						break
 					}
 					got = append(got, ev)

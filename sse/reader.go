@@ -87,6 +87,21 @@ type ParsedEvent struct {
 	IDSet bool
 }
 
+// RawEvent is a dispatched event as [Reader.NextRaw] returns it: the fields
+// of a [ParsedEvent] with Data as bytes. Data aliases the Reader's buffer:
+// it is valid until the next call of NextRaw or Next, and must not be
+// kept past it (copy it to keep it). ID and Type are ordinary strings.
+type RawEvent struct {
+	// ID, Type, Retry and IDSet are as in ParsedEvent.
+	ID    string
+	Type  string
+	Retry time.Duration
+	IDSet bool
+	// Data is the data lines joined by LF, without a final LF. It holds
+	// no CR: CR ends a line in the stream.
+	Data []byte
+}
+
 // Reader parses an event stream the way the HTML standard tells browsers
 // to: one leading byte order mark skipped; lines ended by CR, LF or CRLF;
 // input decoded as UTF-8 with U+FFFD for invalid bytes; comments and unknown
@@ -121,6 +136,7 @@ type Reader struct {
 	err    error
 
 	data       []byte // data buffer
+	raw        RawEvent
 	typ        []byte // event type buffer
 	lastType   string // typ as a string, kept to avoid an allocation per event
 	idBuf      string // last event ID buffer
@@ -160,28 +176,46 @@ func NewReader(r io.Reader, opts *ReaderOptions) *Reader {
 // [ErrEventTooLarge] report a stream past the Reader's bounds. After any
 // error, Next keeps returning it.
 func (r *Reader) Next() (ParsedEvent, error) {
+	raw, err := r.NextRaw()
+	if err != nil {
+		return ParsedEvent{}, err
+	}
+	return ParsedEvent{
+		ID:    raw.ID,
+		Type:  raw.Type,
+		Data:  string(raw.Data),
+		Retry: raw.Retry,
+		IDSet: raw.IDSet,
+	}, nil
+}
+
+// NextRaw is Next without copying the event's data: the event it returns,
+// and its Data, belong to the Reader and are valid until the next call of
+// NextRaw or Next. A relay that forwards each event before reading the
+// next one uses it to parse without allocating.
+func (r *Reader) NextRaw() (*RawEvent, error) {
 	if r.err != nil {
-		return ParsedEvent{}, r.err
+		return nil, r.err
 	}
 	for {
 		line, err := r.readLine()
 		if err != nil {
 			r.fail(err)
-			return ParsedEvent{}, err
+			return nil, err
 		}
 		if !r.begun {
 			r.begun = true
 			line = bytes.TrimPrefix(line, bom)
 		}
 		if len(line) == 0 {
-			if ev, ok := r.dispatch(); ok {
-				return ev, nil
+			if r.dispatch() {
+				return &r.raw, nil
 			}
 			continue
 		}
 		if err := r.processLine(line); err != nil {
 			r.fail(err)
-			return ParsedEvent{}, err
+			return nil, err
 		}
 	}
 }
@@ -258,30 +292,30 @@ func (r *Reader) processLine(line []byte) error {
 	return nil
 }
 
-// dispatch ends the current event at a blank line. It reports false, and
-// returns no event, when the data buffer is empty.
-func (r *Reader) dispatch() (ParsedEvent, bool) {
+// dispatch ends the current event at a blank line, leaving it in r.raw. It
+// reports false, and leaves no event, when the data buffer is empty.
+func (r *Reader) dispatch() bool {
 	r.lastID = r.idBuf
-	var ev ParsedEvent
 	ok := len(r.data) > 0
 	if ok {
-		ev = ParsedEvent{
-			ID:    r.lastID,
-			Type:  "message",
-			Data:  string(r.data[:len(r.data)-1]),
-			Retry: r.blockRetry,
-			IDSet: r.blockID,
-		}
+		typ := "message"
 		if len(r.typ) > 0 {
 			if string(r.typ) != r.lastType {
 				r.lastType = string(r.typ)
 			}
-			ev.Type = r.lastType
+			typ = r.lastType
+		}
+		r.raw = RawEvent{
+			ID:    r.lastID,
+			Type:  typ,
+			Data:  r.data[:len(r.data)-1],
+			Retry: r.blockRetry,
+			IDSet: r.blockID,
 		}
 	}
 	r.data, r.typ = reuse(r.data), reuse(r.typ)
 	r.blockID, r.blockRetry = false, 0
-	return ev, ok
+	return ok
 }
 
 // reuse empties b, dropping it if it has grown large.

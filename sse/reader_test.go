@@ -349,3 +349,25 @@ func TestReaderAllBreak(t *testing.T) {
 		t.Errorf("after break got %q, want 2,3", rest)
 	}
 }
+
+// TestReaderNextRaw reads with NextRaw: each event's Data is the event's,
+// and stays so until the next call, though the Reader reuses its buffer.
+func TestReaderNextRaw(t *testing.T) {
+	r := sse.NewReader(strings.NewReader("data: first\ndata: line\n\nevent: e\nid: 7\ndata: second\n\n"), nil)
+	want := []sse.RawEvent{
+		{Type: "message", Data: []byte("first\nline")},
+		{ID: "7", Type: "e", IDSet: true, Data: []byte("second")},
+	}
+	for i, w := range want {
+		ev, err := r.NextRaw()
+		if err != nil {
+			t.Fatalf("event %d: %v", i, err)
+		}
+		if ev.ID != w.ID || ev.Type != w.Type || ev.IDSet != w.IDSet || string(ev.Data) != string(w.Data) {
+			t.Errorf("event %d = %+v, want %+v", i, *ev, w)
+		}
+	}
+	if _, err := r.NextRaw(); err != io.EOF {
+		t.Errorf("after the last event: %v, want io.EOF", err)
+	}
+}

@@ -10,7 +10,8 @@
 //
 // The suite covers positions and epochs, bounded reads and their Lost
 // reports, live delivery in order under concurrent appends, listeners that
-// read the backend from inside a callback, context cancellation and Close.
+// read the backend from inside a callback, context cancellation and Close,
+// and, for a backend that implements [hub.BatchAppender], batches.
 // It does not cover history bounds by bytes or age, nor Gap, which depend
 // on a backend's store.
 //
@@ -50,6 +51,7 @@ func TestBackend(t *testing.T, newBackend NewBackend) {
 	}{
 		{"AppendPositions", testAppendPositions, 100},
 		{"AppendKey", testAppendKey, 100},
+		{"AppendBatch", testAppendBatch, 1000},
 		{"ReadRanges", testReadRanges, 4},
 		{"ReadLost", testReadLost, 4},
 		{"ReadUnknownTopic", testReadUnknownTopic, 100},
@@ -154,6 +156,118 @@ func testAppendKey(t *testing.T, b hub.Backend) {
 	got := l.waitFor(t, 4)
 	if len(got) != 4 || got[0].Data != "a" || got[1].Data != "b" {
 		t.Errorf("listener got %+v; want a, b, c, c: a repeated key was delivered", got)
+	}
+}
+
+// A batch takes the next offsets in its order, de-duplicates its Keys
+// against earlier events and among its own messages, is delivered in order,
+// and keeps its order among concurrent batches.
+func testAppendBatch(t *testing.T, b hub.Backend) {
+	ba, ok := b.(hub.BatchAppender)
+	if !ok {
+		t.Skip("the backend does not implement hub.BatchAppender")
+	}
+	if ps, err := ba.AppendBatch(ctx(t), "batch", nil); err != nil || len(ps) != 0 {
+		t.Errorf("empty batch: %v, %v; want no positions and no error", ps, err)
+	}
+	l := newListener()
+	_, stop, err := b.Subscribe(ctx(t), "batch", l)
+	if err != nil {
+		t.Fatalf("Subscribe: %v", err)
+	}
+	defer stop()
+	first, err := b.Append(ctx(t), "batch", hub.Message{Type: "t", Data: "a0", Key: "k0"})
+	if err != nil {
+		t.Fatalf("Append: %v", err)
+	}
+	ps, err := ba.AppendBatch(ctx(t), "batch", []hub.Message{
+		{Type: "t", Data: "b1", Key: "k1"},
+		{Type: "t", Data: "b2"},
+		{Type: "t", Data: "b3", Key: "k1"}, // a repeat within the batch
+		{Type: "t", Data: "b4", Key: "k0"}, // a repeat of the earlier event
+		{Type: "u", Data: "b5\nline"},
+	})
+	if err != nil {
+		t.Fatalf("AppendBatch: %v", err)
+	}
+	want := []uint64{2, 3, 2, 1, 4}
+	if len(ps) != len(want) {
+		t.Fatalf("AppendBatch gave %d positions %+v; want %d", len(ps), ps, len(want))
+	}
+	for i, p := range ps {
+		if p.Epoch != first.Epoch || p.Offset != first.Offset-1+want[i] {
+			t.Errorf("message %d at %+v; want offset %d of epoch %s", i, p, first.Offset-1+want[i], first.Epoch)
+		}
+	}
+	batch, err := b.Read(ctx(t), "batch", hub.Position{}, 10)
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	var data []string
+	for _, r := range batch.Records {
+		data = append(data, r.Type+":"+r.Data)
+	}
+	wantData := []string{"t:a0", "t:b1", "t:b2", "u:b5\nline"}
+	if !slices.Equal(data, wantData) {
+		t.Errorf("history %q; want %q", data, wantData)
+	}
+	got := l.waitFor(t, first.Offset+3)
+	data = data[:0]
+	for _, r := range got {
+		data = append(data, r.Type+":"+r.Data)
+	}
+	if !slices.Equal(data, wantData) {
+		t.Errorf("listener got %q; want %q", data, wantData)
+	}
+
+	// Concurrent batches: one sequence of offsets, each batch in order.
+	const publishers, batches, size = 3, 4, 10
+	l2 := newListener()
+	head, stop2, err := b.Subscribe(ctx(t), "batches", l2)
+	if err != nil {
+		t.Fatalf("Subscribe: %v", err)
+	}
+	defer stop2()
+	var wg sync.WaitGroup
+	for p := range publishers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range batches {
+				msgs := make([]hub.Message, size)
+				for j := range msgs {
+					msgs[j] = hub.Message{Type: "t", Data: fmt.Sprint(p, " ", i*size+j)}
+				}
+				ps, err := ba.AppendBatch(ctx(t), "batches", msgs)
+				if err != nil || len(ps) != size {
+					t.Errorf("AppendBatch: %d positions, %v", len(ps), err)
+					return
+				}
+				for j := 1; j < size; j++ {
+					if ps[j].Offset <= ps[j-1].Offset {
+						t.Errorf("batch positions %+v out of order", ps)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	const total = publishers * batches * size
+	recs := after(l2.waitFor(t, head.Offset+total), head)
+	if len(recs) != total {
+		t.Fatalf("listener got %d events; want %d", len(recs), total)
+	}
+	next := make([]int, publishers)
+	for i, r := range recs {
+		if r.Pos.Offset != head.Offset+uint64(i)+1 {
+			t.Fatalf("event %d at %+v; want offset %d", i, r.Pos, head.Offset+uint64(i)+1)
+		}
+		var p, n int
+		if _, err := fmt.Sscan(r.Data, &p, &n); err != nil || p < 0 || p >= publishers || n != next[p] {
+			t.Fatalf("event %d is %q; want publisher %d's message %d next", i, r.Data, p, next[p])
+		}
+		next[p]++
 	}
 }
 

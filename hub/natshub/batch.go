@@ -17,10 +17,13 @@ import (
 // MaxBatch is the most messages one [Backend.AppendBatch] takes.
 const MaxBatch = 10000
 
-// AppendBatch stores msgs as the next events of topic, in their order, and
-// returns their positions; the topic's listeners, in every process, get
-// them as any others. It is the fast path for a publisher with many events
-// at hand: every message is sent at once and the acknowledgements are
+// The hub's PublishBatch uses AppendBatch.
+var _ hub.BatchAppender = (*Backend)(nil)
+
+// AppendBatch implements [hub.BatchAppender]: it stores msgs as the next
+// events of topic, in their order, and returns their positions; the
+// topic's listeners, in every process, get them as any others. It is the
+// path hub.Hub.PublishBatch takes for a publisher with many events at hand: every message is sent at once and the acknowledgements are
 // awaited together, instead of one round trip per event as with
 // [Backend.Append] (which the hub's Publish calls).
 //

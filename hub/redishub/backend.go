@@ -214,6 +214,85 @@ func (b *Backend) Append(ctx context.Context, topic string, m hub.Message) (hub.
 	return pos, nil
 }
 
+// The hub's PublishBatch uses AppendBatch.
+var _ hub.BatchAppender = (*Backend)(nil)
+
+// MaxBatchScript is the most messages [Backend.AppendBatch] stores with
+// one script run; a longer batch takes several runs, one after the other,
+// so that Redis is never blocked for long by one.
+const MaxBatchScript = 512
+
+// AppendBatch implements [hub.BatchAppender]: one script run per
+// [MaxBatchScript] messages stores them as appendScript does one by one
+// (Keys de-duplicated against earlier events and within the batch),
+// publishes each on the topic's channel and trims the stream once, so
+// that a batch costs one round trip instead of one per event. Each run
+// waits at most [Options.Timeout]. On an error, the returned positions are
+// those of the runs that completed; see [hub.BatchAppender] for the rest.
+func (b *Backend) AppendBatch(ctx context.Context, topic string, msgs []hub.Message) ([]hub.Position, error) {
+	if b.closed.Load() {
+		return nil, errClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("redishub: append to %s: %w", topic, err)
+	}
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	pos := make([]hub.Position, 0, len(msgs))
+	for len(pos) < len(msgs) {
+		chunk := msgs[len(pos):min(len(msgs), len(pos)+MaxBatchScript)]
+		ps, err := b.appendChunk(ctx, topic, chunk)
+		if err != nil {
+			return pos, err
+		}
+		pos = append(pos, ps...)
+	}
+	return pos, nil
+}
+
+// appendChunk runs appendBatchScript for msgs.
+func (b *Backend) appendChunk(ctx context.Context, topic string, msgs []hub.Message) ([]hub.Position, error) {
+	caller := ctx
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.timeout)
+	defer cancel()
+	approx := "0"
+	if b.cfg.approx {
+		approx = "1"
+	}
+	ch := b.channel(topic)
+	keys := b.keys(topic)
+	args := make([]any, 0, 6+3*len(msgs))
+	args = append(args, hub.NewEpoch(), b.cfg.maxLen, approx, ch, b.ttlMillis(), b.cfg.keyWin.Milliseconds())
+	for _, m := range msgs {
+		k := 0
+		if m.Key != "" {
+			keys = append(keys, ch+":k:"+m.Key)
+			k = len(keys)
+		}
+		args = append(args, m.Type, m.Data, k)
+	}
+	res, err := appendBatchScript.Run(ctx, b.client, keys, args...).Slice()
+	if err == nil && len(res) != 2*len(msgs) {
+		err = fmt.Errorf("unexpected reply of %d values for %d messages", len(res), len(msgs))
+	}
+	if err != nil {
+		return nil, fail(caller, "append to", topic, err)
+	}
+	pos := make([]hub.Position, len(msgs))
+	for i := range pos {
+		p, err := parsePos(res[2*i : 2*i+2])
+		if err == nil && p.Offset == 0 {
+			err = fmt.Errorf("unexpected reply %v", res[2*i:2*i+2])
+		}
+		if err != nil {
+			return nil, fail(caller, "append to", topic, err)
+		}
+		pos[i] = p
+	}
+	return pos, nil
+}
+
 // Read implements [hub.Backend] with one script: the topic's head, its
 // oldest retained entry, and an XRANGE from the exclusive bound
 // "(<offset>-0". It waits at most [Options.Timeout].

@@ -16,8 +16,9 @@ import (
 // BenchmarkPublish publishes through a hub on Redis, to a topic without
 // subscribers: one script run per event (offset, XADD with MAXLEN,
 // PUBLISH). "serial" is one publisher waiting for each answer, the latency
-// of a publish; "parallel" is GOMAXPROCS publishers at once, over the
-// client's pool, the throughput.
+// of a publish; "batch=100" the same publisher with PublishBatch;
+// "parallel" is GOMAXPROCS publishers at once, over the client's pool, the
+// throughput.
 func BenchmarkPublish(b *testing.B) {
 	srv := redistest.NewServer(b)
 	p := newProc(b, srv.Addr(), "bench", nil)
@@ -31,6 +32,19 @@ func BenchmarkPublish(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	})
+	// batch=100: one publisher, PublishBatch of 100 events at a time (one
+	// script run each); events/s counts events, not batches.
+	b.Run("batch=100", func(b *testing.B) {
+		ctx := context.Background()
+		msgs := slices.Repeat([]hub.Message{m}, 100)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := p.hub.PublishBatch(ctx, "bench", msgs); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(100*b.N)/b.Elapsed().Seconds(), "events/s")
 	})
 	b.Run("parallel", func(b *testing.B) {
 		b.ReportAllocs()

@@ -63,6 +63,71 @@ end
 return {epoch, off}
 `)
 
+// appendBatchScript stores and publishes several events, atomically, as
+// appendScript would one after the other: each message with an
+// idempotency key already stored, earlier or in this batch, returns the
+// event stored under it instead. The offset is counted in the script and
+// written once, and the stream trimmed once, at the end.
+//
+//	KEYS: meta, stream, then the idempotency keys of the messages that have one
+//	ARGV: new epoch, max length (0: keep none), "1" for approximate trimming,
+//	      channel, TTL in ms (0: none), key window in ms, then per message:
+//	      type, data, index in KEYS of its idempotency key (0: none)
+//	returns {epoch1, offset1, epoch2, offset2, ...}
+var appendBatchScript = redis.NewScript(`
+local m = redis.call('HMGET', KEYS[1], 'epoch', 'offset')
+local epoch = m[1]
+local head = tonumber(m[2]) or 0
+local start = head
+local maxlen = tonumber(ARGV[2])
+local out = {}
+for i = 7, #ARGV, 3 do
+	local typ, data, k = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+	local prev = false
+	if k > 0 then
+		prev = redis.call('GET', KEYS[k])
+	end
+	if prev then
+		local sep = string.find(prev, ':', 1, true)
+		out[#out + 1] = string.sub(prev, 1, sep - 1)
+		out[#out + 1] = string.sub(prev, sep + 1)
+	else
+		if not epoch then
+			epoch = ARGV[1]
+			head, start = 0, 0
+			redis.call('DEL', KEYS[2])
+		end
+		head = head + 1
+		local off = string.format('%d', head)
+		if maxlen > 0 then
+			redis.call('XADD', KEYS[2], off .. '-0', 't', typ, 'd', data)
+		end
+		redis.call('PUBLISH', ARGV[4], epoch .. ':' .. off .. ':' .. string.len(typ) .. ':' .. typ .. data)
+		if k > 0 then
+			redis.call('SET', KEYS[k], epoch .. ':' .. off, 'PX', ARGV[6])
+		end
+		out[#out + 1] = epoch
+		out[#out + 1] = off
+	end
+end
+if head > start or (epoch and not m[1]) then
+	redis.call('HSET', KEYS[1], 'epoch', epoch, 'offset', string.format('%d', head))
+	if maxlen > 0 then
+		if ARGV[3] == '1' then
+			redis.call('XTRIM', KEYS[2], 'MAXLEN', '~', maxlen)
+		else
+			redis.call('XTRIM', KEYS[2], 'MAXLEN', maxlen)
+		end
+	end
+	local ttl = tonumber(ARGV[5])
+	if ttl > 0 then
+		redis.call('PEXPIRE', KEYS[1], ttl)
+		redis.call('PEXPIRE', KEYS[2], ttl)
+	end
+end
+return out
+`)
+
 // headScript returns a topic's head, giving it an epoch if it has none.
 //
 //	KEYS: meta, stream

@@ -155,8 +155,8 @@ func Messages() relay.Translator { return messagesRelay{} }
 
 type messagesRelay struct{}
 
-func (messagesRelay) Event(s relay.Sender, ev sse.ParsedEvent) (bool, error) {
-	e, err := ParseEvent(ev.Data)
+func (messagesRelay) Event(s relay.Sender, ev *sse.RawEvent) (bool, error) {
+	e, err := ParseEvent(string(ev.Data))
 	if err != nil {
 		return false, &relay.UpstreamError{Type: "invalid_event", Message: "the upstream sent an event that is not a typed JSON object"}
 	}
@@ -170,7 +170,7 @@ func (messagesRelay) Event(s relay.Sender, ev sse.ParsedEvent) (bool, error) {
 		}
 		return false, ue
 	}
-	if err := s.Send(&sse.Event{Type: e.Type, Data: ev.Data}); err != nil {
+	if err := relay.Forward(s, e.Type, ev.Data); err != nil {
 		return false, err
 	}
 	return e.Type == MessageStop, nil

@@ -1,9 +1,9 @@
 package openai
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/streamkit/streamkit/relay"
 	"github.com/streamkit/streamkit/sse"
@@ -177,26 +177,29 @@ func clientError(err error) APIError {
 // as {"error": {"message", "type", "code"}} with no [Done] after it.
 func Chat() relay.Translator { return &chatRelay{} }
 
-// chatRelay keeps the event it sends in, so that a send through the Sender
-// interface does not allocate one per chunk.
-type chatRelay struct{ out sse.Event }
+type chatRelay struct{}
 
-func (t *chatRelay) Event(s relay.Sender, ev sse.ParsedEvent) (bool, error) {
+var (
+	doneData    = []byte(Done)
+	choicesName = []byte(`"choices"`)
+)
+
+func (t *chatRelay) Event(s relay.Sender, ev *sse.RawEvent) (bool, error) {
 	if ev.Type != "message" {
 		return false, nil
 	}
-	if ev.Data == Done {
+	if bytes.Equal(ev.Data, doneData) {
 		return true, nil
 	}
-	d := strings.TrimLeft(ev.Data, " \t\r\n")
-	if !strings.HasPrefix(d, "{") {
+	d := trimJSONSpace(ev.Data)
+	if len(d) == 0 || d[0] != '{' {
 		return false, &relay.UpstreamError{Type: "invalid_chunk", Message: "the upstream sent an event that is not a JSON object"}
 	}
 	// A chunk names its choices early on (an empty list in the usage
 	// chunk); only an event without them is decoded, to find an error.
 	// The usual chunk is forwarded without being decoded.
-	if !strings.Contains(d, `"choices"`) {
-		ce, err := ParseChatEvent(d)
+	if !hasChoices(d) {
+		ce, err := ParseChatEvent(string(d))
 		if err != nil {
 			return false, &relay.UpstreamError{Type: "invalid_chunk", Message: "the upstream sent an event that is not valid JSON"}
 		}
@@ -204,8 +207,30 @@ func (t *chatRelay) Event(s relay.Sender, ev sse.ParsedEvent) (bool, error) {
 			return false, upstreamError(ce.Error)
 		}
 	}
-	t.out.Data = ev.Data
-	return false, s.Send(&t.out)
+	return false, relay.Forward(s, "", ev.Data)
+}
+
+// trimJSONSpace drops the white space JSON allows before a value.
+func trimJSONSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\r' || b[0] == '\n') {
+		b = b[1:]
+	}
+	return b
+}
+
+// hasChoices reports whether d contains "choices". It searches windows of
+// 64 bytes, overlapping by the name's length: bytes.Index searches a text
+// that short with its vectorised code at once, where on a longer one it
+// first tries each quote (JSON has many) one by one.
+func hasChoices(d []byte) bool {
+	const window = 64
+	for len(d) > window {
+		if bytes.Index(d[:window], choicesName) >= 0 {
+			return true
+		}
+		d = d[window-len(choicesName)+1:]
+	}
+	return bytes.Index(d, choicesName) >= 0
 }
 
 func (*chatRelay) End(s relay.Sender) error { return SendDone(s) }

@@ -120,8 +120,8 @@ type responsesRelay struct {
 	failed bool  // a terminal failure was forwarded
 }
 
-func (t *responsesRelay) Event(s relay.Sender, ev sse.ParsedEvent) (bool, error) {
-	e, err := ParseResponseEvent(ev.Data)
+func (t *responsesRelay) Event(s relay.Sender, ev *sse.RawEvent) (bool, error) {
+	e, err := ParseResponseEvent(string(ev.Data))
 	if err != nil {
 		return false, &relay.UpstreamError{Type: "invalid_event", Message: "the upstream sent an event that is not a typed JSON object"}
 	}
@@ -130,7 +130,7 @@ func (t *responsesRelay) Event(s relay.Sender, ev sse.ParsedEvent) (bool, error)
 	case ResponseError:
 		return false, &relay.UpstreamError{Type: e.Code, Message: e.Message}
 	case ResponseFailed:
-		if err := s.Send(&sse.Event{Type: e.Type, Data: ev.Data}); err != nil {
+		if err := relay.Forward(s, e.Type, ev.Data); err != nil {
 			return false, err
 		}
 		t.failed = true
@@ -140,7 +140,7 @@ func (t *responsesRelay) Event(s relay.Sender, ev sse.ParsedEvent) (bool, error)
 		}
 		return false, ue
 	}
-	if err := s.Send(&sse.Event{Type: e.Type, Data: ev.Data}); err != nil {
+	if err := relay.Forward(s, e.Type, ev.Data); err != nil {
 		return false, err
 	}
 	return e.Type == ResponseCompleted || e.Type == ResponseIncomplete, nil

@@ -47,11 +47,11 @@ func FromOpenAIChat() relay.Translator { return &fromChat{} }
 
 type fromChat struct{ translator }
 
-func (t *fromChat) Event(s relay.Sender, ev sse.ParsedEvent) (bool, error) {
+func (t *fromChat) Event(s relay.Sender, ev *sse.RawEvent) (bool, error) {
 	if ev.Type != "message" {
 		return false, nil
 	}
-	ce, err := openai.ParseChatEvent(ev.Data)
+	ce, err := openai.ParseChatEvent(string(ev.Data))
 	switch {
 	case err != nil:
 		return false, &relay.UpstreamError{Type: "invalid_chunk", Message: "the upstream sent an event that is not a chat chunk"}
@@ -111,8 +111,8 @@ func FromAnthropic() relay.Translator { return &fromAnthropic{} }
 
 type fromAnthropic struct{ translator }
 
-func (t *fromAnthropic) Event(s relay.Sender, ev sse.ParsedEvent) (bool, error) {
-	e, err := anthropic.ParseEvent(ev.Data)
+func (t *fromAnthropic) Event(s relay.Sender, ev *sse.RawEvent) (bool, error) {
+	e, err := anthropic.ParseEvent(string(ev.Data))
 	if err != nil {
 		return false, &relay.UpstreamError{Type: "invalid_event", Message: "the upstream sent an event that is not a typed JSON object"}
 	}
