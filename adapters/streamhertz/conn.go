@@ -4,16 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cloudwego/hertz/pkg/app"
+	errs "github.com/cloudwego/hertz/pkg/common/errors"
 	"github.com/cloudwego/hertz/pkg/network"
 	"github.com/cloudwego/hertz/pkg/protocol/consts"
 	"github.com/cloudwego/hertz/pkg/protocol/http1/resp"
 
+	"github.com/streamkit/streamkit/adapter"
 	"github.com/streamkit/streamkit/core"
 )
 
@@ -444,8 +449,29 @@ func (b *binding) finalize() error {
 		return b.finalErr
 	}
 	b.finalized = true
-	b.finalErr = b.finalizeLocked()
+	b.finalErr = quietIfGone(b.finalizeLocked())
 	return b.finalErr
+}
+
+// quietIfGone marks the error of a connection whose client left so that
+// hertz closes it without a word. hertz closes the connection on any error
+// finalize returns and logs it at error level ("HERTZ: Error=..."), unless
+// the error is its own short-connection signal; netpoll's connections
+// silence resets and broken pipes themselves, the standard transport's do
+// not. A client leaving mid-stream is ordinary, and the stream has already
+// reported how it ended; other errors are still logged.
+func quietIfGone(err error) error {
+	if err == nil || !clientGone(err) {
+		return err
+	}
+	return fmt.Errorf("%w (%w)", err, errs.ErrShortConnection)
+}
+
+// clientGone reports whether err says the peer closed or reset the
+// connection.
+func clientGone(err error) bool {
+	return adapter.Ordinary(err) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF)
 }
 
 func (b *binding) finalizeLocked() error {
