@@ -35,6 +35,18 @@
 // Read the body to its end before streaming a response: until then
 // net/http does not notice a client that leaves.
 //
+// # Slow bodies
+//
+// A server's ReadTimeout is useless for large uploads (it would have to
+// allow the slowest honest upload in full), so without more, a client that
+// sends a byte a second holds a handler for as long as it likes.
+// [Options.ReadIdleTimeout] bounds how long the body may send nothing, and
+// [Options.MinRate] the average rate it must keep after that grace period;
+// a body that breaks either fails with [ErrTooSlow], which [Status] maps to
+// 408. Both are off by default. They interrupt a waiting read through
+// [Options.SetReadDeadline] (http.NewResponseController(w).SetReadDeadline
+// on net/http; the adapters' Upload helpers set it).
+//
 // # hertz
 //
 // hertz reads the whole request body into memory before the handler runs

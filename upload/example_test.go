@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"time"
 
 	"github.com/streamkit/streamkit/upload"
 )
@@ -100,4 +101,41 @@ func ExampleStatus() {
 	// Output:
 	// 413 upload: too large: body is over the limit of 1000 bytes
 	// 400 upload: no file part in multipart body
+}
+
+// Bound slow bodies: a client that sends nothing for ReadIdleTimeout, or
+// falls below MinRate after it, gets 408. On net/http the response
+// controller lets the bounds interrupt a read that waits.
+func ExampleOptions_readIdleTimeout() {
+	handler := func(w http.ResponseWriter, r *http.Request) {
+		u, err := upload.Read(r, &upload.Options{
+			ReadIdleTimeout: 30 * time.Second,
+			MinRate:         1 << 10, // bytes per second, after the 30s grace
+			SetReadDeadline: http.NewResponseController(w).SetReadDeadline,
+		})
+		if err != nil {
+			http.Error(w, err.Error(), upload.Status(err))
+			return
+		}
+		n, err := io.Copy(io.Discard, u)
+		if err != nil {
+			http.Error(w, err.Error(), upload.Status(err)) // 408 for upload.ErrTooSlow
+			return
+		}
+		fmt.Fprintf(w, "%d bytes\n", n)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(handler))
+	defer srv.Close()
+	resp, err := srv.Client().Post(srv.URL, "application/octet-stream", strings.NewReader("prompt"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	fmt.Print(resp.StatusCode, " ", string(b))
+	fmt.Println(upload.Status(upload.ErrTooSlow))
+	// Output:
+	// 200 6 bytes
+	// 408
 }

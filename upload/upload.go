@@ -7,7 +7,9 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"os"
 	"sync"
+	"time"
 )
 
 // DefaultMaxBytes is the limit on a request body when [Options.MaxBytes]
@@ -39,6 +41,12 @@ var (
 	// ErrNoFile reports a multipart/form-data body without the file part
 	// that was asked for. Status 400.
 	ErrNoFile = errors.New("upload: no file part in multipart body")
+
+	// ErrTooSlow reports a body that arrived slower than
+	// [Options.ReadIdleTimeout] and [Options.MinRate] allow: the client
+	// sent nothing for the idle timeout, or fell below the minimum rate
+	// once the grace period was over. Status 408.
+	ErrTooSlow = errors.New("upload: request body too slow")
 )
 
 // Options configures [Read] and [ReadFrom]. The zero value, and a nil
@@ -62,6 +70,32 @@ type Options struct {
 	// It counts body bytes, multipart framing included, so read reaches
 	// total when the whole body is in. It runs on the reading goroutine.
 	Progress func(read, total int64)
+
+	// ReadIdleTimeout, when positive, bounds how long the body may send
+	// nothing: a read that waits longer fails with an error matching
+	// [ErrTooSlow]. It is also the grace period of MinRate. 0 means no
+	// bound beyond the server's own (net/http's ReadTimeout, hertz's
+	// WithReadTimeout), which for a large upload is usually none.
+	ReadIdleTimeout time.Duration
+
+	// MinRate, when positive, is the lowest average rate in bytes per
+	// second the body may arrive at, counted from the first read, after a
+	// grace period of ReadIdleTimeout (which it needs): by time t the body
+	// must have sent MinRate*(t-start-ReadIdleTimeout) bytes. It ends a
+	// client that trickles a byte at a time, which the idle bound alone
+	// never does. The error matches [ErrTooSlow].
+	MinRate int64
+
+	// SetReadDeadline sets the read deadline of the connection the body
+	// arrives on; the bounds above use it to interrupt a read that waits
+	// too long. On net/http pass http.NewResponseController(w).SetReadDeadline;
+	// the streamgin, streamecho and streamhertz Upload helpers fill it in.
+	// Without it a read is not interrupted: a stalled body is noticed only
+	// when its next bytes arrive, or when the server's own timeout ends
+	// the read. The deadline is cleared when the body ends, so that it
+	// does not cut a response that follows; it replaces the server's
+	// ReadTimeout for the rest of the request.
+	SetReadDeadline func(time.Time) error
 }
 
 // Body is the content of an uploaded request body, read as it arrives:
@@ -141,6 +175,9 @@ func ReadFrom(body io.Reader, contentType string, contentLength int64, opts *Opt
 		body = http.NoBody
 	}
 	br := &bodyReader{r: body, limit: limit, total: total, progress: o.Progress}
+	if o.ReadIdleTimeout > 0 {
+		br.pace = &pace{idle: o.ReadIdleTimeout, rate: o.MinRate, set: o.SetReadDeadline}
+	}
 	u := &Body{ContentType: contentType, Total: total, body: br, r: br}
 
 	mediaType, params, err := mime.ParseMediaType(contentType)
@@ -192,6 +229,9 @@ func (u *Body) Read(p []byte) (int, error) {
 	if err != nil && err != io.EOF {
 		err = u.body.classify(err)
 	}
+	if err == io.EOF && u.body.pace != nil {
+		u.body.pace.disarm() // a file part may end before the body does
+	}
 	return n, err
 }
 
@@ -224,7 +264,8 @@ func (u *Body) WriteTo(w io.Writer) (int64, error) {
 
 // Status returns the HTTP status that fits an error of this package: 200
 // for nil; 413 Content Too Large for [ErrTooLarge]
-// (and http.MaxBytesReader's error); 400 Bad Request for [ErrMalformed],
+// (and http.MaxBytesReader's error); 408 Request Timeout for [ErrTooSlow];
+// 400 Bad Request for [ErrMalformed],
 // [ErrNoFile] and a body cut short (io.ErrUnexpectedEOF); 500 for anything
 // else, such as a failing destination.
 func Status(err error) int {
@@ -234,6 +275,8 @@ func Status(err error) int {
 		return http.StatusOK
 	case errors.Is(err, ErrTooLarge), errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrTooSlow):
+		return http.StatusRequestTimeout
 	case errors.Is(err, ErrMalformed), errors.Is(err, ErrNoFile), errors.Is(err, io.ErrUnexpectedEOF):
 		return http.StatusBadRequest
 	default:
@@ -250,6 +293,7 @@ type bodyReader struct {
 	limit    int64 // negative for none
 	total    int64
 	progress func(read, total int64)
+	pace     *pace // nil without a rate bound
 	err      error
 }
 
@@ -257,6 +301,13 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	if b.err != nil {
 		return 0, b.err
 	}
+	if b.pace != nil {
+		return b.pace.read(b, p)
+	}
+	return b.readLimited(p)
+}
+
+func (b *bodyReader) readLimited(p []byte) (int, error) {
 	if b.limit >= 0 {
 		// Read at most one byte past the limit: enough to know it was
 		// passed, whatever the declared length said.
@@ -280,6 +331,87 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 		return n, b.err
 	}
 	return n, err
+}
+
+// pace enforces Options.ReadIdleTimeout and Options.MinRate: before each
+// read it sets the deadline by which the read must return, and a read that
+// comes back after it, with bytes or with the transport's timeout error,
+// fails the body with ErrTooSlow.
+type pace struct {
+	idle  time.Duration
+	rate  int64
+	set   func(time.Time) error
+	start time.Time
+	armed bool // a deadline is set on the connection
+}
+
+// deadline is when the read that starts at now must have returned, after
+// read bytes: the idle bound, tightened by the minimum rate.
+func (p *pace) deadline(now time.Time, read int64) time.Time {
+	d := now.Add(p.idle)
+	if p.rate > 0 {
+		// Bytes sent buy time at the minimum rate, after the grace period;
+		// float seconds keep a huge read from overflowing a Duration.
+		credit := time.Duration(float64(read) / float64(p.rate) * float64(time.Second))
+		if credit >= 0 && credit < d.Sub(p.start) {
+			if byRate := p.start.Add(p.idle + credit); byRate.Before(d) {
+				d = byRate
+			}
+		}
+	}
+	return d
+}
+
+func (p *pace) read(b *bodyReader, buf []byte) (int, error) {
+	now := time.Now()
+	if p.start.IsZero() {
+		p.start = now
+	}
+	d := p.deadline(now, b.read)
+	if !now.Before(d) {
+		b.err = p.slow(b.read)
+		return 0, b.err
+	}
+	if p.set != nil {
+		if err := p.set(d); err == nil {
+			p.armed = true
+		}
+	}
+	n, err := b.readLimited(buf)
+	late := !time.Now().Before(d)
+	switch {
+	case err != nil && err != io.EOF && (late || errors.Is(err, os.ErrDeadlineExceeded)) && !errors.Is(err, ErrTooLarge):
+		// The transport's timeout (netpoll's is not os.ErrDeadlineExceeded),
+		// or a failure that came after the deadline: either way too slow.
+		b.err = fmt.Errorf("%w: %w", p.slow(b.read), err)
+		return n, b.err
+	case err == nil && late:
+		// Bytes that came too late, where nothing could interrupt the read.
+		b.err = p.slow(b.read)
+		return n, b.err
+	}
+	if err != nil {
+		p.disarm()
+	}
+	return n, err
+}
+
+// disarm clears the deadline once the body has ended, so that it does not
+// cut a response streamed afterwards (net/http watches the connection for
+// a disconnect after the body, and would take the deadline for one).
+func (p *pace) disarm() {
+	if p.armed {
+		p.armed = false
+		p.set(time.Time{}) //nolint:errcheck // best effort: the body is over
+	}
+}
+
+func (p *pace) slow(read int64) error {
+	if p.rate > 0 {
+		return fmt.Errorf("%w: %d bytes in %v, under the minimum of %d bytes/s after %v, or nothing for %v",
+			ErrTooSlow, read, time.Since(p.start).Round(time.Millisecond), p.rate, p.idle, p.idle)
+	}
+	return fmt.Errorf("%w: nothing received for %v", ErrTooSlow, p.idle)
 }
 
 // classify turns an error met while reading through the multipart reader

@@ -136,7 +136,7 @@ func Chunked(c *echo.Context, opts *chunked.Options) (*chunked.Stream, error) {
 // Read the body to its end before streaming a response: until then
 // net/http does not notice a client that leaves.
 func Upload(c *echo.Context, opts *upload.Options) (*upload.Body, error) {
-	b, err := upload.Read(c.Request(), opts)
+	b, err := upload.Read(c.Request(), adapter.UploadOptions(opts, http.NewResponseController(c.Response()).SetReadDeadline))
 	if err != nil {
 		return nil, echo.NewHTTPError(upload.Status(err), err.Error()).Wrap(err)
 	}

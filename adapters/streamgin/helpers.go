@@ -123,7 +123,7 @@ func Chunked(c *gin.Context, opts *chunked.Options) (*chunked.Stream, error) {
 // body to its end before streaming a response: until then net/http does
 // not notice a client that leaves.
 func Upload(c *gin.Context, opts *upload.Options) (*upload.Body, error) {
-	b, err := upload.Read(c.Request, opts)
+	b, err := upload.Read(c.Request, adapter.UploadOptions(opts, http.NewResponseController(c.Writer).SetReadDeadline))
 	if err != nil {
 		c.Error(err) //nolint:errcheck // recorded for gin's logging middleware
 		plainError(c, upload.Status(err), err.Error())

@@ -4,16 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cloudwego/hertz/pkg/app"
+	errs "github.com/cloudwego/hertz/pkg/common/errors"
 	"github.com/cloudwego/hertz/pkg/network"
 	"github.com/cloudwego/hertz/pkg/protocol/consts"
 	"github.com/cloudwego/hertz/pkg/protocol/http1/resp"
 
+	"github.com/streamkit/streamkit/adapter"
 	"github.com/streamkit/streamkit/core"
 )
 
@@ -60,8 +65,13 @@ type binding struct {
 	hw     *hijack
 	ctx    context.Context
 	cancel context.CancelFunc
-	http10 bool
-	head   bool
+	connc  context.Context // hertz's c: the connection's context
+	// watched: hertz reads the connection in the background during the
+	// response to sense a disconnect (the standard transport with
+	// WithSenseClientDisconnection, on a request without a body stream).
+	watched bool
+	http10  bool
+	head    bool
 
 	mu        sync.Mutex
 	started   bool              // Start was called
@@ -172,6 +182,9 @@ func bind(c context.Context, ctx *app.RequestContext) (*binding, error) {
 	// with it (a disconnect, with WithSenseClientDisconnection) and when
 	// release runs as the handler returns.
 	b.ctx, b.cancel = context.WithCancel(c)
+	b.connc = c
+	_, b.watched = b.netc.(interface{ DetectConnectionClose() })
+	b.watched = b.watched && !ctx.Request.IsBodyStream()
 	b.hw = &hijack{b: b}
 	ctx.Response.HijackWriter(b.hw)
 	ctx.Set(bindingKey, b)
@@ -438,14 +451,53 @@ func (b *binding) keep() {
 // request.
 func (b *binding) finalize() error {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	b.releaseLocked()
 	if b.finalized {
+		defer b.mu.Unlock()
 		return b.finalErr
 	}
 	b.finalized = true
-	b.finalErr = b.finalizeLocked()
-	return b.finalErr
+	err := b.finalizeLocked()
+	gone := err != nil && clientGone(err)
+	if gone {
+		err = fmt.Errorf("%w (%w)", err, errs.ErrShortConnection)
+	}
+	b.finalErr = err
+	b.mu.Unlock()
+	if gone && b.watched {
+		b.awaitWatcher()
+	}
+	return err
+}
+
+// goneWait bounds how long finalize waits for hertz's disconnect watcher.
+const goneWait = 200 * time.Millisecond
+
+// awaitWatcher waits until hertz's background read of the connection has
+// seen the client leave, which it signals by cancelling the connection's
+// context. hertz stops that read itself only after a response was written
+// without error; after an error it releases the connection's buffers while
+// the read may still be filling them (a data race in hertz). A client that
+// left makes the read fail at once, so the wait is short.
+func (b *binding) awaitWatcher() {
+	t := time.NewTimer(goneWait)
+	defer t.Stop()
+	select {
+	case <-b.connc.Done():
+	case <-t.C:
+	}
+}
+
+// clientGone reports whether err says the peer closed or reset the
+// connection. finalize then wraps it with hertz's short-connection signal:
+// hertz closes the connection on any error finalize returns and logs it at
+// error level ("HERTZ: Error=..."), unless it is that signal; netpoll's
+// connections silence resets and broken pipes themselves, the standard
+// transport's do not. A client leaving mid-stream is ordinary, and the
+// stream has already reported how it ended; other errors are still logged.
+func clientGone(err error) bool {
+	return adapter.Ordinary(err) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF)
 }
 
 func (b *binding) finalizeLocked() error {

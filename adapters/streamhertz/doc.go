@@ -99,9 +99,18 @@
 // # Compression, HTTP/2
 //
 // A hijack writer installed before the binding, as a streaming compression
-// middleware does (hertz-contrib/gzip's GzipStream, per route), is kept and
-// written through: each flush goes through it. The ordinary gzip middleware
-// compresses the buffered body after the handler and cannot stream. The
+// middleware does, is kept and written through: each flush goes through it.
+// Do not use hertz-contrib/gzip's GzipStream on stream routes as it is: it
+// compresses each write as a gzip member of its own, the first one empty,
+// and many clients stop at the end of the first member without an error
+// (curl --compressed, Python's httpx, Chromium's fetch all saw no records;
+// Go's gzip.Reader, which reads concatenated members, and EventSource,
+// which the middleware skips, were spared). What works: leave stream
+// routes uncompressed (mount the gzip middleware on the other routes
+// only), or compress with one gzip writer for the whole response, flushed
+// (a sync flush) at every stream flush, which every client reads as one
+// member. The ordinary gzip middleware compresses the buffered body after
+// the handler and cannot stream. The
 // binding refuses, with an error matching errors.ErrUnsupported, requests
 // that do not come through hertz's HTTP/1 server, such as HTTP/2 through
 // hertz-contrib/http2, whose chunked writer does not stream; the helpers and
@@ -111,9 +120,20 @@
 //
 // [Upload] reads a request body as it arrives. hertz hands handlers a
 // streamed body only with server.WithStreamBody(true); otherwise the whole
-// body is read into memory first. Even then, hertz reads up to
-// server.WithMaxRequestBodySize (4 MiB by default) before the handler runs,
-// parses multipart forms of known length before the handler unless
+// body is read into memory first. Even then, hertz reads
+// min(Content-Length, server.WithMaxRequestBodySize + 1, 8 KiB + 1) bytes
+// of the body before any middleware or handler runs, and nothing runs
+// between reading the headers and that read. So an upload over the limit
+// gets its 413 only once that much has come: a client that sends its
+// headers and waits hears nothing. With streamed bodies the size is only
+// that read-ahead, so set it to 1 (two bytes are then read). A client that
+// waits announces it with "Expect: 100-continue", which hertz answers
+// itself, "100 Continue", before any handler: set the engine's
+// ContinueHandler to [ContinueLimit] so that an announced body over the
+// limit is refused unsent, with 413 from Upload. The bounds on slow bodies
+// (upload.Options.ReadIdleTimeout, MinRate) apply to what Upload reads,
+// through the connection's read deadline, not to the read-ahead, which only
+// hertz's read timeout bounds. hertz also parses multipart forms of known length before the handler unless
 // server.WithDisablePreParseMultipartForm(true) is set, and netpoll reads
 // the body into its own buffers ahead of the handler: for large uploads use
 // the standard transport, where memory stays bounded. Measured with a

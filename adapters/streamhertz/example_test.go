@@ -15,6 +15,7 @@ import (
 	"github.com/cloudwego/hertz/pkg/app"
 	"github.com/cloudwego/hertz/pkg/app/server"
 	"github.com/cloudwego/hertz/pkg/network/standard"
+	"github.com/cloudwego/hertz/pkg/protocol"
 
 	"github.com/streamkit/streamkit/adapters/streamhertz"
 	"github.com/streamkit/streamkit/chunked"
@@ -340,4 +341,20 @@ func ExampleUpload() {
 	// Output:
 	// 200 13 bytes, sha256 69082e51
 	// 413 upload: too large: Content-Length 2097152 is over the limit of 1048576 bytes
+}
+
+// Refuse an upload announced with "Expect: 100-continue" before the client
+// sends its body: hertz answers that header itself, before any handler.
+func ExampleContinueLimit() {
+	const maxUpload = 1 << 30
+	// On a server: h.ContinueHandler = streamhertz.ContinueLimit(maxUpload)
+	ok := streamhertz.ContinueLimit(maxUpload)
+	var hdr protocol.RequestHeader
+	hdr.SetContentLength(2 << 30)
+	fmt.Println(ok(&hdr))
+	hdr.SetContentLength(1 << 20)
+	fmt.Println(ok(&hdr))
+	// Output:
+	// false
+	// true
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 
 	"github.com/cloudwego/hertz/pkg/app"
+	"github.com/cloudwego/hertz/pkg/protocol"
 
 	"github.com/streamkit/streamkit/adapter"
 	"github.com/streamkit/streamkit/chunked"
@@ -97,6 +98,10 @@ func Chunked(c context.Context, ctx *app.RequestContext, opts *chunked.Options) 
 // ctx.SetConnectionClose(), since the rest of the body is unread, then
 // ctx.String(upload.Status(err), err.Error()).
 //
+// A request whose "Expect: 100-continue" the server's ContinueHandler
+// refused (see [ContinueLimit]) gets 413 without a read. When opts sets
+// ReadIdleTimeout and no SetReadDeadline, the connection's is used.
+//
 // The body streams only on a server built with server.WithStreamBody(true);
 // otherwise hertz has read all of it into memory before the handler runs
 // (and refused it past server.WithMaxRequestBodySize). Even with it, hertz
@@ -116,10 +121,21 @@ func Upload(ctx *app.RequestContext, opts *upload.Options) (*upload.Body, error)
 		return nil, err
 	}
 	var body io.Reader
-	if req.IsBodyStream() {
+	switch {
+	case declined(ctx):
+		err := fmt.Errorf("%w: Content-Length %d is over what the server's ContinueHandler accepts",
+			upload.ErrTooLarge, req.Header.ContentLength())
+		ctx.Error(err) //nolint:errcheck // recorded for hertz's logging middleware
+		ctx.SetConnectionClose()
+		plainError(ctx, http.StatusRequestEntityTooLarge, err.Error())
+		return nil, err
+	case req.IsBodyStream():
 		body = req.BodyStream()
-	} else {
+	default:
 		body = bytes.NewReader(req.Body())
+	}
+	if conn := ctx.GetConn(); conn != nil {
+		opts = adapter.UploadOptions(opts, conn.SetReadDeadline)
 	}
 	u, err := upload.ReadFrom(body, string(req.Header.ContentType()), int64(req.Header.ContentLength()), opts)
 	if err != nil {
@@ -131,6 +147,34 @@ func Upload(ctx *app.RequestContext, opts *upload.Options) (*upload.Body, error)
 		return nil, err
 	}
 	return u, nil
+}
+
+// ContinueLimit returns a ContinueHandler for hertz (the route.Engine
+// field, h.ContinueHandler on a server.Hertz) that refuses the body of a
+// request sent with "Expect: 100-continue" when its Content-Length is over
+// maxBytes: hertz then sends no "100 Continue", reads none of the body, and
+// runs the handler with an empty body and status 417 preset. [Upload]
+// answers such a request with 413 and closes the connection; any other
+// handler a large request can reach must refuse it by its Content-Length
+// before it reads the body, or it reads an empty one. Requests without
+// the header are not affected: hertz reads up to
+// min(Content-Length, server.WithMaxRequestBodySize, 8 KiB) of their body
+// before any handler or middleware runs, and offers no hook in between
+// (see the package documentation, "Uploads").
+//
+// Give it the largest body any route accepts. It runs on the connection's
+// goroutine, once per such request.
+func ContinueLimit(maxBytes int64) func(*protocol.RequestHeader) bool {
+	return func(h *protocol.RequestHeader) bool {
+		return int64(h.ContentLength()) <= maxBytes
+	}
+}
+
+// declined reports whether hertz left the body of ctx's request unread
+// because its ContinueHandler refused the "Expect: 100-continue".
+func declined(ctx *app.RequestContext) bool {
+	req := &ctx.Request
+	return req.MayContinue() && req.Header.ContentLength() > 0 && !req.IsBodyStream() && len(req.Body()) == 0
 }
 
 // LastEventID returns the ID the client wants to resume after, by the rule

@@ -51,8 +51,19 @@ func patternSum(n int64) string {
 // Upload's limit set to limit.
 func uploadServer(t testing.TB, tr transport, limit int64, extra ...config.Option) string {
 	h := newServer(t, tr, append([]config.Option{server.WithStreamBody(true)}, extra...)...)
-	h.POST("/upload", func(c context.Context, ctx *app.RequestContext) {
-		u, err := Upload(ctx, &upload.Options{MaxBytes: limit})
+	h.POST("/upload", uploadHandler(limit))
+	return startServer(t, h)
+}
+
+// uploadHandler answers an upload with its size and SHA-256, reading it
+// with Upload's limit set to limit.
+func uploadHandler(limit int64) app.HandlerFunc {
+	return uploadHandlerWith(&upload.Options{MaxBytes: limit})
+}
+
+func uploadHandlerWith(opts *upload.Options) app.HandlerFunc {
+	return func(c context.Context, ctx *app.RequestContext) {
+		u, err := Upload(ctx, opts)
 		if err != nil {
 			return
 		}
@@ -64,8 +75,7 @@ func uploadServer(t testing.TB, tr transport, limit int64, extra ...config.Optio
 			return
 		}
 		ctx.String(http.StatusOK, `{"bytes":%d,"sha256":"%x"}`, n, sum.Sum(nil))
-	})
-	return startServer(t, h)
+	}
 }
 
 func multipartBody(t *testing.T, withFile bool, content string) (string, []byte) {

@@ -64,6 +64,10 @@ var checks = []struct {
 	{"upload-progress", checkUploadProgress},
 	{"http10-stream", checkHTTP10},
 	{"stats", checkStats},
+	{"query-malformed", checkMalformedQuery},
+	{"header-limit", checkHeaderLimit},
+	{"publish-idempotent", checkIdempotentPublish},
+	{"upload-refused-early", checkUploadRefusedEarly},
 	{"graceful-shutdown", checkShutdown}, // last: it stops the server
 }
 
@@ -283,28 +287,36 @@ func checkEchoRoundTrip(t *testing.T, s *server) {
 		query   []string
 		want    sse.ParsedEvent
 		comment []string
+		post    bool // send the fields as a form body: too large for a query
 	}{
-		{"nothing", nil, sse.ParsedEvent{Type: "message"}, nil},
-		{"empty data", []string{"data", ""}, sse.ParsedEvent{Type: "message"}, nil},
-		{"plain", []string{"data", "hello"}, sse.ParsedEvent{Type: "message", Data: "hello"}, nil},
-		{"LF", []string{"data", "a\nb"}, sse.ParsedEvent{Type: "message", Data: "a\nb"}, nil},
-		{"CR", []string{"data", "a\rb"}, sse.ParsedEvent{Type: "message", Data: "a\nb"}, nil},
-		{"CRLF", []string{"data", "a\r\nb"}, sse.ParsedEvent{Type: "message", Data: "a\nb"}, nil},
-		{"mixed breaks", []string{"data", "\r\n\n\rx\r"}, sse.ParsedEvent{Type: "message", Data: "\n\n\nx\n"}, nil},
-		{"leading spaces", []string{"data", "  two spaces\n one"}, sse.ParsedEvent{Type: "message", Data: "  two spaces\n one"}, nil},
-		{"colons", []string{"data", ":a:b: c\ndata: x"}, sse.ParsedEvent{Type: "message", Data: ":a:b: c\ndata: x"}, nil},
-		{"unicode", []string{"data", "héllo wörld ✓ 日本語 🎉"}, sse.ParsedEvent{Type: "message", Data: "héllo wörld ✓ 日本語 🎉"}, nil},
-		{"NUL in data", []string{"data", "a\x00b"}, sse.ParsedEvent{Type: "message", Data: "a\x00b"}, nil},
-		{"1 MiB", []string{"data", big}, sse.ParsedEvent{Type: "message", Data: big}, nil},
+		{"nothing", nil, sse.ParsedEvent{Type: "message"}, nil, false},
+		{"empty data", []string{"data", ""}, sse.ParsedEvent{Type: "message"}, nil, false},
+		{"plain", []string{"data", "hello"}, sse.ParsedEvent{Type: "message", Data: "hello"}, nil, false},
+		{"LF", []string{"data", "a\nb"}, sse.ParsedEvent{Type: "message", Data: "a\nb"}, nil, false},
+		{"CR", []string{"data", "a\rb"}, sse.ParsedEvent{Type: "message", Data: "a\nb"}, nil, false},
+		{"CRLF", []string{"data", "a\r\nb"}, sse.ParsedEvent{Type: "message", Data: "a\nb"}, nil, false},
+		{"mixed breaks", []string{"data", "\r\n\n\rx\r"}, sse.ParsedEvent{Type: "message", Data: "\n\n\nx\n"}, nil, false},
+		{"leading spaces", []string{"data", "  two spaces\n one"}, sse.ParsedEvent{Type: "message", Data: "  two spaces\n one"}, nil, false},
+		{"colons", []string{"data", ":a:b: c\ndata: x"}, sse.ParsedEvent{Type: "message", Data: ":a:b: c\ndata: x"}, nil, false},
+		{"unicode", []string{"data", "héllo wörld ✓ 日本語 🎉"}, sse.ParsedEvent{Type: "message", Data: "héllo wörld ✓ 日本語 🎉"}, nil, false},
+		{"NUL in data", []string{"data", "a\x00b"}, sse.ParsedEvent{Type: "message", Data: "a\x00b"}, nil, false},
+		{"1 MiB", []string{"data", big}, sse.ParsedEvent{Type: "message", Data: big}, nil, true},
+		{"posted", []string{"id", "p", "event", "e", "data", "a\nb"}, sse.ParsedEvent{ID: "p", IDSet: true, Type: "e", Data: "a\nb"}, nil, true},
 		{"all fields", []string{"id", "id: 7", "event", " spaced:type", "retry", "2500", "comment", "c1\nc2", "data", "x"},
-			sse.ParsedEvent{ID: "id: 7", IDSet: true, Type: " spaced:type", Retry: 2500 * time.Millisecond, Data: "x"}, []string{"c1", "c2"}},
-		{"unicode id and event", []string{"id", "ïd-✓", "event", "évent"}, sse.ParsedEvent{ID: "ïd-✓", IDSet: true, Type: "évent"}, nil},
-		{"empty id resets", []string{"id", "", "data", "x"}, sse.ParsedEvent{IDSet: true, Type: "message", Data: "x"}, nil},
-		{"retry zero", []string{"retry", "0", "data", "x"}, sse.ParsedEvent{Type: "message", Data: "x"}, nil},
+			sse.ParsedEvent{ID: "id: 7", IDSet: true, Type: " spaced:type", Retry: 2500 * time.Millisecond, Data: "x"}, []string{"c1", "c2"}, false},
+		{"unicode id and event", []string{"id", "ïd-✓", "event", "évent"}, sse.ParsedEvent{ID: "ïd-✓", IDSet: true, Type: "évent"}, nil, false},
+		{"empty id resets", []string{"id", "", "data", "x"}, sse.ParsedEvent{IDSet: true, Type: "message", Data: "x"}, nil, false},
+		{"retry zero", []string{"retry", "0", "data", "x"}, sse.ParsedEvent{Type: "message", Data: "x"}, nil, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			resp := s.get(t, echoQuery(c.query...))
+			var resp *http.Response
+			if c.post {
+				form := strings.TrimPrefix(echoQuery(c.query...), "/sse/echo?")
+				resp = s.do(t, http.MethodPost, "/sse/echo", "application/x-www-form-urlencoded", strings.NewReader(form))
+			} else {
+				resp = s.get(t, echoQuery(c.query...))
+			}
 			wantSSE(t, resp)
 			defer resp.Body.Close()
 			var comments []string

@@ -7,8 +7,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -30,7 +28,7 @@ import (
 func main() { demo.Main("echo", nil, nil, run) }
 
 func run(cfg *demo.Config) error {
-	reg := &core.Registry{}
+	reg := cfg.Registry()
 	tel, err := demo.NewTelemetry(cfg, reg, os.Stdout) // GET /metrics, -otel-stdout
 	if err != nil {
 		return err
@@ -46,6 +44,7 @@ func run(cfg *demo.Config) error {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.Use(middleware.Recover())
+	e.Pre(rejectBadQuery) // a query net/url refuses gets 400 before any route
 	e.GET("/", a.page)
 	e.GET("/healthz", a.healthz)
 	e.GET("/stats", a.stats)
@@ -58,6 +57,7 @@ func run(cfg *demo.Config) error {
 	streams := e.Group("", streamecho.Middleware(&streamecho.Config{Registry: reg}))
 	streams.GET("/sse/ticks", a.sseTicks)
 	streams.GET("/sse/echo", a.sseEcho)
+	streams.POST("/sse/echo", a.sseEcho) // fields too large for a query
 	streams.GET("/sse/topics/:topic", streamecho.HubTopic(h, "topic", a.sseOptions(false)))
 	streams.GET("/ndjson/ticks", a.ndjsonTicks)
 	streams.GET("/chunked/download", a.download)
@@ -77,8 +77,7 @@ func run(cfg *demo.Config) error {
 	}
 	e.Listener = ln
 	// e.Server is the server e.Shutdown stops.
-	e.Server.ReadHeaderTimeout = 10 * time.Second
-	e.Server.MaxHeaderBytes = 8 << 20 // /sse/echo carries its event in the query
+	demo.Limit(e.Server) // header size, header and idle timeouts: see demo.MaxHeaderBytes
 	ai.Listening(ln.Addr())
 	demo.Announce(os.Stdout, "echo", ln.Addr())
 	serve := func() error {
@@ -108,6 +107,17 @@ func (a *app) sseOptions(coalesce bool) *sse.Options {
 
 // query is the demo's view of echo's query string.
 func query(c echo.Context) demo.Query { return demo.URLQuery(c.QueryParams()) }
+
+// rejectBadQuery answers 400 to a request whose query net/url refuses:
+// echo's QueryParams would drop it whole without a word.
+func rejectBadQuery(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := demo.CheckQuery(c.QueryString()); err != nil {
+			return badRequest(c, err)
+		}
+		return next(c)
+	}
+}
 
 // badRequest answers 400 with a plain-text reason; echo's own HTTPError
 // would render it as JSON.
@@ -156,7 +166,15 @@ func (a *app) sseTicks(c echo.Context) error {
 }
 
 func (a *app) sseEcho(c echo.Context) error {
-	event, err := demo.ParseEcho(query(c))
+	q := query(c)
+	var err error
+	if c.Request().Method == http.MethodPost {
+		q, err = demo.EchoForm(c.Request().Body)
+	}
+	var event []byte
+	if err == nil {
+		event, err = demo.ParseEcho(q)
+	}
 	if err != nil {
 		return badRequest(c, err)
 	}
@@ -170,24 +188,11 @@ func (a *app) sseEcho(c echo.Context) error {
 }
 
 func (a *app) publish(c echo.Context) error {
-	topic := c.Param("topic")
-	if err := demo.CheckTopic(topic); err != nil {
-		return badRequest(c, err)
-	}
-	event := c.QueryParam("event")
-	if err := demo.CheckEventType(event); err != nil {
-		return badRequest(c, err)
-	}
-	data, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, demo.MaxPublish))
+	r := c.Request()
+	id, status, err := demo.Publish(r.Context(), a.hub, c.Param("topic"), query(c),
+		r.Header.Get(demo.IdempotencyKeyHeader), r.ContentLength, r.Body)
 	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return c.String(http.StatusRequestEntityTooLarge, fmt.Sprintf("the event's data is limited to %d bytes", demo.MaxPublish))
-		}
-		return c.String(http.StatusBadRequest, "reading the body: "+err.Error())
-	}
-	id, err := a.hub.Publish(c.Request().Context(), topic, hub.Message{Type: event, Data: string(data)})
-	if err != nil {
-		return c.String(demo.PublishStatus(err), err.Error())
+		return c.String(status, err.Error())
 	}
 	return c.JSON(http.StatusOK, map[string]string{"id": id})
 }
@@ -230,7 +235,7 @@ func (a *app) upload(c echo.Context) error {
 		return badRequest(c, err)
 	}
 	progress := demo.NewProgress(a.hub, topic)
-	u, err := streamecho.Upload(c, &upload.Options{MaxBytes: a.cfg.MaxUpload, Progress: progress.Update})
+	u, err := streamecho.Upload(c, a.cfg.UploadOptions(progress))
 	if err != nil {
 		progress.Fail(err)
 		return err // an *echo.HTTPError: 413 or 400, answered by echo

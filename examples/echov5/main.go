@@ -7,9 +7,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -31,18 +29,26 @@ import (
 func main() { demo.Main("echov5", nil, nil, run) }
 
 func run(cfg *demo.Config) error {
-	reg := &core.Registry{}
+	reg := cfg.Registry()
+	tel, err := demo.NewTelemetry(cfg, reg, os.Stdout) // GET /metrics, -otel-stdout
+	if err != nil {
+		return err
+	}
 	h, closeHub, err := demo.NewHub(cfg, reg)
 	if err != nil {
 		return err
 	}
 	a := &app{cfg: cfg, reg: reg, hub: h}
+	ai := demo.NewAI(cfg.AI, h, &sse.Options{Heartbeat: cfg.Heartbeat, Registry: reg})
+	defer ai.Close()
 
 	e := echo.New()
 	e.Use(middleware.Recover())
+	e.Pre(rejectBadQuery) // a query net/url refuses gets 400 before any route
 	e.GET("/", a.page)
 	e.GET("/healthz", a.healthz)
 	e.GET("/stats", a.stats)
+	e.GET("/metrics", echo.WrapHandler(tel))
 	e.POST("/topics/:topic", a.publish)
 	e.POST("/upload", a.upload)
 
@@ -51,15 +57,25 @@ func run(cfg *demo.Config) error {
 	streams := e.Group("", streamechov5.Middleware(&streamechov5.Config{Registry: reg}))
 	streams.GET("/sse/ticks", a.sseTicks)
 	streams.GET("/sse/echo", a.sseEcho)
+	streams.POST("/sse/echo", a.sseEcho) // fields too large for a query
 	streams.GET("/sse/topics/:topic", streamechov5.HubTopic(h, "topic", a.sseOptions(false)))
 	streams.GET("/ndjson/ticks", a.ndjsonTicks)
 	streams.GET("/chunked/download", a.download)
+
+	// The AI routes: the simulated model, the relay, and resumable chats.
+	aiRoutes := ai.Handler()
+	e.POST("/v1/chat/completions", echo.WrapHandler(aiRoutes))
+	e.POST("/ai/v1/chat/completions", echo.WrapHandler(aiRoutes))
+	e.POST("/api/chat", echo.WrapHandler(aiRoutes))
+	e.GET("/api/chat/:id/stream", echo.WrapHandler(aiRoutes))
+	e.DELETE("/api/chat/:id/stream", echo.WrapHandler(aiRoutes))
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		closeHub()
 		return err
 	}
+	ai.Listening(ln.Addr())
 	demo.Announce(os.Stdout, "echov5", ln.Addr())
 	// echo v5 serves with StartConfig.Start, which shuts the server down
 	// gracefully once its context ends; demo.Run ends it after the
@@ -74,14 +90,13 @@ func run(cfg *demo.Config) error {
 		OnShutdownError: func(err error) { fmt.Fprintf(os.Stderr, "server shutdown: %v\n", err) },
 		BeforeServeFunc: func(s *http.Server) error {
 			s.ReadTimeout = 0 // StartConfig's 30 s would cut long uploads
-			s.ReadHeaderTimeout = 10 * time.Second
-			s.MaxHeaderBytes = 8 << 20 // /sse/echo carries its event in the query
+			demo.Limit(s)     // header size, header and idle timeouts: see demo.MaxHeaderBytes
 			return nil
 		},
 	}
 	serve := func() error { return sc.Start(ctx, e) }
 	shutdown := func(context.Context) error { cancel(); return nil }
-	return demo.Run(os.Stderr, serve, shutdown, reg, closeHub)
+	return demo.Run(os.Stderr, serve, shutdown, reg, tel.Closing(closeHub))
 }
 
 type app struct {
@@ -102,6 +117,17 @@ func (a *app) sseOptions(coalesce bool) *sse.Options {
 
 // query is the demo's view of echo's query string.
 func query(c *echo.Context) demo.Query { return demo.URLQuery(c.QueryParams()) }
+
+// rejectBadQuery answers 400 to a request whose query net/url refuses:
+// echo's QueryParams would drop it whole without a word.
+func rejectBadQuery(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		if err := demo.CheckQuery(c.QueryString()); err != nil {
+			return badRequest(c, err)
+		}
+		return next(c)
+	}
+}
 
 // badRequest answers 400 with a plain-text reason; echo's own HTTPError
 // would render it as JSON.
@@ -150,7 +176,15 @@ func (a *app) sseTicks(c *echo.Context) error {
 }
 
 func (a *app) sseEcho(c *echo.Context) error {
-	event, err := demo.ParseEcho(query(c))
+	q := query(c)
+	var err error
+	if c.Request().Method == http.MethodPost {
+		q, err = demo.EchoForm(c.Request().Body)
+	}
+	var event []byte
+	if err == nil {
+		event, err = demo.ParseEcho(q)
+	}
 	if err != nil {
 		return badRequest(c, err)
 	}
@@ -164,24 +198,11 @@ func (a *app) sseEcho(c *echo.Context) error {
 }
 
 func (a *app) publish(c *echo.Context) error {
-	topic := c.Param("topic")
-	if err := demo.CheckTopic(topic); err != nil {
-		return badRequest(c, err)
-	}
-	event := c.QueryParam("event")
-	if err := demo.CheckEventType(event); err != nil {
-		return badRequest(c, err)
-	}
-	data, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, demo.MaxPublish))
+	r := c.Request()
+	id, status, err := demo.Publish(r.Context(), a.hub, c.Param("topic"), query(c),
+		r.Header.Get(demo.IdempotencyKeyHeader), r.ContentLength, r.Body)
 	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return c.String(http.StatusRequestEntityTooLarge, fmt.Sprintf("the event's data is limited to %d bytes", demo.MaxPublish))
-		}
-		return c.String(http.StatusBadRequest, "reading the body: "+err.Error())
-	}
-	id, err := a.hub.Publish(c.Request().Context(), topic, hub.Message{Type: event, Data: string(data)})
-	if err != nil {
-		return c.String(demo.PublishStatus(err), err.Error())
+		return c.String(status, err.Error())
 	}
 	return c.JSON(http.StatusOK, map[string]string{"id": id})
 }
@@ -224,10 +245,10 @@ func (a *app) upload(c *echo.Context) error {
 		return badRequest(c, err)
 	}
 	progress := demo.NewProgress(a.hub, topic)
-	u, err := streamechov5.Upload(c, &upload.Options{MaxBytes: a.cfg.MaxUpload, Progress: progress.Update})
+	u, err := streamechov5.Upload(c, a.cfg.UploadOptions(progress))
 	if err != nil {
 		progress.Fail(err)
-		return err // 413 or 400, answered by echo's error handler
+		return err // an *echo.HTTPError: 413 or 400, answered by echo
 	}
 	res, err := demo.HashUpload(u)
 	if err != nil {

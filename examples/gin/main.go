@@ -7,7 +7,6 @@ package main
 
 import (
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -28,7 +27,7 @@ import (
 func main() { demo.Main("gin", nil, nil, run) }
 
 func run(cfg *demo.Config) error {
-	reg := &core.Registry{}
+	reg := cfg.Registry()
 	tel, err := demo.NewTelemetry(cfg, reg, os.Stdout) // GET /metrics, -otel-stdout
 	if err != nil {
 		return err
@@ -56,6 +55,7 @@ func run(cfg *demo.Config) error {
 	streams := r.Group("/", streamgin.Middleware(&streamgin.Config{Registry: reg}))
 	streams.GET("/sse/ticks", a.sseTicks)
 	streams.GET("/sse/echo", a.sseEcho)
+	streams.POST("/sse/echo", a.sseEcho) // fields too large for a query
 	streams.GET("/sse/topics/:topic", streamgin.HubTopic(h, "topic", a.sseOptions(false)))
 	streams.GET("/ndjson/ticks", a.ndjsonTicks)
 	streams.GET("/chunked/download", a.download)
@@ -73,11 +73,9 @@ func run(cfg *demo.Config) error {
 		closeHub()
 		return err
 	}
-	srv := &http.Server{
-		Handler:           r,
-		ReadHeaderTimeout: 10 * time.Second,
-		MaxHeaderBytes:    8 << 20, // /sse/echo carries its event in the query
-	}
+	// A query net/url refuses gets 400 before any route.
+	srv := &http.Server{Handler: demo.RejectBadQuery(r)}
+	demo.Limit(srv) // header size, header and idle timeouts: see demo.MaxHeaderBytes
 	ai.Listening(ln.Addr())
 	demo.Announce(os.Stdout, "gin", ln.Addr())
 	serve := func() error {
@@ -152,7 +150,15 @@ func (a *app) sseTicks(c *gin.Context) {
 }
 
 func (a *app) sseEcho(c *gin.Context) {
-	event, err := demo.ParseEcho(query(c))
+	q := query(c)
+	var err error
+	if c.Request.Method == http.MethodPost {
+		q, err = demo.EchoForm(c.Request.Body)
+	}
+	var event []byte
+	if err == nil {
+		event, err = demo.ParseEcho(q)
+	}
 	if err != nil {
 		c.String(http.StatusBadRequest, err.Error())
 		return
@@ -166,28 +172,10 @@ func (a *app) sseEcho(c *gin.Context) {
 }
 
 func (a *app) publish(c *gin.Context) {
-	topic := c.Param("topic")
-	if err := demo.CheckTopic(topic); err != nil {
-		c.String(http.StatusBadRequest, err.Error())
-		return
-	}
-	event := c.Query("event")
-	if err := demo.CheckEventType(event); err != nil {
-		c.String(http.StatusBadRequest, err.Error())
-		return
-	}
-	data, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, demo.MaxPublish))
+	id, status, err := demo.Publish(c.Request.Context(), a.hub, c.Param("topic"), query(c),
+		c.GetHeader(demo.IdempotencyKeyHeader), c.Request.ContentLength, c.Request.Body)
 	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			c.String(http.StatusRequestEntityTooLarge, "the event's data is limited to %d bytes", demo.MaxPublish)
-			return
-		}
-		c.String(http.StatusBadRequest, "reading the body: %v", err)
-		return
-	}
-	id, err := a.hub.Publish(c.Request.Context(), topic, hub.Message{Type: event, Data: string(data)})
-	if err != nil {
-		c.String(demo.PublishStatus(err), err.Error())
+		c.String(status, err.Error())
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"id": id})
@@ -232,7 +220,7 @@ func (a *app) upload(c *gin.Context) {
 		return
 	}
 	progress := demo.NewProgress(a.hub, topic)
-	u, err := streamgin.Upload(c, &upload.Options{MaxBytes: a.cfg.MaxUpload, Progress: progress.Update})
+	u, err := streamgin.Upload(c, a.cfg.UploadOptions(progress))
 	if err != nil {
 		progress.Fail(err)
 		return // refused before reading: already answered (413 or 400)

@@ -17,7 +17,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -59,7 +58,7 @@ func main() {
 }
 
 func run(cfg *demo.Config, transport string) error {
-	reg := &core.Registry{}
+	reg := cfg.Registry()
 	tel, err := demo.NewTelemetry(cfg, reg, os.Stdout) // GET /metrics, -otel-stdout
 	if err != nil {
 		return err
@@ -87,12 +86,27 @@ func run(cfg *demo.Config, transport string) error {
 		server.WithTransport(func(o *config.Options) network.Transporter { return newTransport(o) }),
 		// End a stream's context the moment its client leaves.
 		server.WithSenseClientDisconnection(true),
-		// Hand request bodies to handlers as streams: anything past
-		// MaxRequestBodySize is read as the handler reads it.
+		// Hand request bodies to handlers as streams. MaxRequestBodySize
+		// is then only how much of a body hertz reads before any handler
+		// runs (at most 8 KiB, whatever it is set to): keep it minimal, so
+		// that an upload over the limit is refused after a couple of bytes
+		// and the bounds on slow uploads apply from the start.
 		server.WithStreamBody(true),
-		server.WithMaxRequestBodySize(demo.MaxPublish),
+		server.WithMaxRequestBodySize(1),
 		server.WithDisablePreParseMultipartForm(true),
-		server.WithMaxHeaderBytes(8<<20), // /sse/echo carries its event in the query
+		// The limits of every example server (see demo.MaxHeaderBytes).
+		// hertz has no header timeout of its own: its read timeout bounds
+		// reading a request (on the standard transport the whole of it,
+		// on netpoll each wait), until an upload's bounds take over.
+		server.WithMaxHeaderBytes(demo.MaxHeaderBytes),
+		server.WithReadTimeout(demo.ReadHeaderTimeout),
+		server.WithIdleTimeout(demo.IdleTimeout),
+		// The standard transport applies the read timeout from a
+		// connection's second request on; bound the first one too.
+		server.WithOnConnect(func(c context.Context, conn network.Conn) context.Context {
+			conn.SetReadTimeout(demo.ReadHeaderTimeout) //nolint:errcheck // best effort
+			return c
+		}),
 		// hertz's Shutdown waits for every connection to close, idle
 		// keep-alive ones included, until this time has passed. Open
 		// streams have ended by then (the registry shuts them down first),
@@ -100,6 +114,11 @@ func run(cfg *demo.Config, transport string) error {
 		server.WithExitWaitTime(2*time.Second),
 		server.WithDisablePrintRoute(true),
 	)
+
+	// hertz answers "Expect: 100-continue" itself, before any handler:
+	// refuse an oversized body there, before the client sends it.
+	h.ContinueHandler = streamhertz.ContinueLimit(max(cfg.MaxUpload, demo.MaxPublish))
+	h.Use(rejectBadQuery) // a query net/url refuses gets 400 before any route
 
 	h.GET("/", a.page)
 	h.GET("/healthz", a.healthz)
@@ -113,6 +132,7 @@ func run(cfg *demo.Config, transport string) error {
 	streams := h.Group("/", streamhertz.Middleware(&streamhertz.Config{Registry: reg}))
 	streams.GET("/sse/ticks", a.sseTicks)
 	streams.GET("/sse/echo", a.sseEcho)
+	streams.POST("/sse/echo", a.sseEcho) // fields too large for a query
 	streams.GET("/sse/topics/:topic", streamhertz.HubTopic(hb, "topic", a.sseOptions(false)))
 	streams.GET("/ndjson/ticks", a.ndjsonTicks)
 	streams.GET("/chunked/download", a.download)
@@ -163,6 +183,15 @@ func query(ctx *app.RequestContext) demo.Query {
 	}
 }
 
+// rejectBadQuery answers 400 to a request whose query net/url refuses, as
+// the other example servers do.
+func rejectBadQuery(c context.Context, ctx *app.RequestContext) {
+	if err := demo.CheckQuery(string(ctx.URI().QueryString())); err != nil {
+		ctx.String(http.StatusBadRequest, err.Error())
+		ctx.Abort()
+	}
+}
+
 func (a *handlers) page(c context.Context, ctx *app.RequestContext) {
 	ctx.Data(http.StatusOK, demo.PageContentType, demo.Page())
 }
@@ -207,7 +236,15 @@ func (a *handlers) sseTicks(c context.Context, ctx *app.RequestContext) {
 }
 
 func (a *handlers) sseEcho(c context.Context, ctx *app.RequestContext) {
-	event, err := demo.ParseEcho(query(ctx))
+	q := query(ctx)
+	var err error
+	if string(ctx.Method()) == http.MethodPost {
+		q, err = demo.EchoForm(ctx.RequestBodyStream())
+	}
+	var event []byte
+	if err == nil {
+		event, err = demo.ParseEcho(q)
+	}
 	if err != nil {
 		ctx.String(http.StatusBadRequest, err.Error())
 		return
@@ -221,29 +258,13 @@ func (a *handlers) sseEcho(c context.Context, ctx *app.RequestContext) {
 }
 
 func (a *handlers) publish(c context.Context, ctx *app.RequestContext) {
-	topic := ctx.Param("topic")
-	if err := demo.CheckTopic(topic); err != nil {
-		ctx.String(http.StatusBadRequest, err.Error())
-		return
-	}
-	event := ctx.Query("event")
-	if err := demo.CheckEventType(event); err != nil {
-		ctx.String(http.StatusBadRequest, err.Error())
-		return
-	}
-	// One byte past the limit tells a body of exactly 64 KiB from a longer one.
-	data, err := io.ReadAll(io.LimitReader(ctx.RequestBodyStream(), demo.MaxPublish+1))
+	id, status, err := demo.Publish(c, a.hub, ctx.Param("topic"), query(ctx),
+		string(ctx.GetHeader(demo.IdempotencyKeyHeader)), int64(ctx.Request.Header.ContentLength()), ctx.RequestBodyStream())
 	if err != nil {
-		ctx.String(http.StatusBadRequest, "reading the body: %v", err)
-		return
-	}
-	if len(data) > demo.MaxPublish {
-		ctx.String(http.StatusRequestEntityTooLarge, "the event's data is limited to %d bytes", demo.MaxPublish)
-		return
-	}
-	id, err := a.hub.Publish(c, topic, hub.Message{Type: event, Data: string(data)})
-	if err != nil {
-		ctx.String(demo.PublishStatus(err), err.Error())
+		if status == http.StatusRequestEntityTooLarge {
+			ctx.SetConnectionClose() // the rest of the body is unread
+		}
+		ctx.String(status, err.Error())
 		return
 	}
 	ctx.JSON(http.StatusOK, map[string]string{"id": id})
@@ -288,7 +309,7 @@ func (a *handlers) upload(c context.Context, ctx *app.RequestContext) {
 		return
 	}
 	progress := demo.NewProgress(a.hub, topic)
-	u, err := streamhertz.Upload(ctx, &upload.Options{MaxBytes: a.cfg.MaxUpload, Progress: progress.Update})
+	u, err := streamhertz.Upload(ctx, a.cfg.UploadOptions(progress))
 	if err != nil {
 		progress.Fail(err)
 		return // refused before reading: already answered (413 or 400)

@@ -9,7 +9,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -29,7 +28,7 @@ import (
 func main() { demo.Main("nethttp", nil, nil, run) }
 
 func run(cfg *demo.Config) error {
-	reg := &core.Registry{}
+	reg := cfg.Registry()
 	tel, err := demo.NewTelemetry(cfg, reg, os.Stdout) // GET /metrics, -otel-stdout
 	if err != nil {
 		return err
@@ -47,6 +46,7 @@ func run(cfg *demo.Config) error {
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.HandleFunc("GET /sse/ticks", a.sseTicks)
 	mux.HandleFunc("GET /sse/echo", a.sseEcho)
+	mux.HandleFunc("POST /sse/echo", a.sseEcho) // fields too large for a query
 	mux.Handle("GET /sse/topics/{topic}", streamhttp.HubTopic(h, "topic", a.sseOptions(false)))
 	mux.HandleFunc("POST /topics/{topic}", a.publish)
 	mux.HandleFunc("GET /ndjson/ticks", a.ndjsonTicks)
@@ -67,12 +67,11 @@ func run(cfg *demo.Config) error {
 	}
 	srv := &http.Server{
 		// The middleware gives every stream the registry, and closes
-		// whatever a handler left open when it returns.
-		Handler:           streamhttp.Middleware(&streamhttp.Config{Registry: reg})(mux),
-		ReadHeaderTimeout: 10 * time.Second,
-		// /sse/echo carries its event in the query string.
-		MaxHeaderBytes: 8 << 20,
+		// whatever a handler left open when it returns; a query net/url
+		// refuses gets 400 before any route.
+		Handler: streamhttp.Middleware(&streamhttp.Config{Registry: reg})(demo.RejectBadQuery(mux)),
 	}
+	demo.Limit(srv) // header size, header and idle timeouts: see demo.MaxHeaderBytes
 	ai.Listening(ln.Addr())
 	demo.Announce(os.Stdout, "nethttp", ln.Addr())
 	serve := func() error {
@@ -146,7 +145,15 @@ func (a *app) sseTicks(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) sseEcho(w http.ResponseWriter, r *http.Request) {
-	event, err := demo.ParseEcho(demo.URLQuery(r.URL.Query()))
+	q := demo.URLQuery(r.URL.Query())
+	var err error
+	if r.Method == http.MethodPost {
+		q, err = demo.EchoForm(r.Body)
+	}
+	var event []byte
+	if err == nil {
+		event, err = demo.ParseEcho(q)
+	}
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -160,28 +167,10 @@ func (a *app) sseEcho(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) publish(w http.ResponseWriter, r *http.Request) {
-	topic := r.PathValue("topic")
-	if err := demo.CheckTopic(topic); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	event := r.URL.Query().Get("event")
-	if err := demo.CheckEventType(event); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, demo.MaxPublish))
+	id, status, err := demo.Publish(r.Context(), a.hub, r.PathValue("topic"), demo.URLQuery(r.URL.Query()),
+		r.Header.Get(demo.IdempotencyKeyHeader), r.ContentLength, r.Body)
 	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			http.Error(w, fmt.Sprintf("the event's data is limited to %d bytes", demo.MaxPublish), http.StatusRequestEntityTooLarge)
-			return
-		}
-		http.Error(w, "reading the body: "+err.Error(), http.StatusBadRequest)
-		return
-	}
-	id, err := a.hub.Publish(r.Context(), topic, hub.Message{Type: event, Data: string(data)})
-	if err != nil {
-		http.Error(w, err.Error(), demo.PublishStatus(err))
+		http.Error(w, err.Error(), status)
 		return
 	}
 	writeJSON(w, map[string]string{"id": id})
@@ -226,7 +215,9 @@ func (a *app) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	progress := demo.NewProgress(a.hub, topic)
-	u, err := upload.Read(r, &upload.Options{MaxBytes: a.cfg.MaxUpload, Progress: progress.Update})
+	opts := a.cfg.UploadOptions(progress)
+	opts.SetReadDeadline = http.NewResponseController(w).SetReadDeadline // for the slow-body bounds
+	u, err := upload.Read(r, opts)
 	var res demo.UploadResult
 	if err == nil {
 		res, err = demo.HashUpload(u)

@@ -31,6 +31,14 @@ type Config struct {
 	// History is how many events each topic keeps for clients that resume
 	// (-history); 0 keeps none.
 	History int
+	// MaxStreams is the most streams open at once (-max-streams, see
+	// [DefaultMaxStreams]); 0 means no limit.
+	MaxStreams int
+	// UploadIdle and UploadMinRate bound slow uploads (-upload-idle,
+	// -upload-min-rate; see [DefaultUploadIdle], [DefaultUploadMinRate]);
+	// 0 turns the bound off.
+	UploadIdle    time.Duration
+	UploadMinRate int64
 	// Redis is the URL of a Redis server (-redis), "redis://host:port/db",
 	// that several servers share: their topics, histories and event IDs
 	// are then common, so a client may resume on any of them. "" keeps
@@ -57,6 +65,9 @@ func Flags(fs *flag.FlagSet) *Config {
 	fs.Int64Var(&c.MaxUpload, "max-upload", DefaultMaxUpload, "largest upload accepted, in bytes")
 	fs.IntVar(&c.History, "history", DefaultHistory, "events kept per topic for clients that resume")
 	fs.BoolVar(&c.OTelStdout, "otel-stdout", false, "print OpenTelemetry spans (one per stream) and metrics to stdout")
+	fs.IntVar(&c.MaxStreams, "max-streams", DefaultMaxStreams, "most streams open at once, beyond which a stream gets 503; 0 for no limit")
+	fs.DurationVar(&c.UploadIdle, "upload-idle", DefaultUploadIdle, "an upload sending nothing for this long gets 408; also the grace before -upload-min-rate; 0 for no bound")
+	fs.Int64Var(&c.UploadMinRate, "upload-min-rate", DefaultUploadMinRate, "least average rate of an upload in bytes/s after the -upload-idle grace, else 408; 0 for no bound")
 	fs.StringVar(&c.Redis, "redis", "", "Redis URL (redis://host:port/db) shared by several servers; empty keeps topics in memory")
 	c.AI = RegisterAIFlags(fs)
 	fs.StringVar(&c.NATS, "nats", "", "NATS URL (nats://host:port, JetStream enabled) shared by several servers; empty keeps topics in memory")
@@ -74,6 +85,14 @@ func (c *Config) Check() error {
 		return fmt.Errorf("demo: -history must not be negative, got %d", c.History)
 	case c.Redis != "" && c.NATS != "":
 		return errors.New("demo: -redis and -nats are mutually exclusive: the topics live in one backend")
+	case c.MaxStreams < 0:
+		return fmt.Errorf("demo: -max-streams must not be negative, got %d", c.MaxStreams)
+	case c.UploadIdle < 0:
+		return fmt.Errorf("demo: -upload-idle must not be negative, got %v", c.UploadIdle)
+	case c.UploadMinRate < 0:
+		return fmt.Errorf("demo: -upload-min-rate must not be negative, got %d", c.UploadMinRate)
+	case c.UploadMinRate > 0 && c.UploadIdle == 0:
+		return fmt.Errorf("demo: -upload-min-rate needs -upload-idle, its grace period")
 	}
 	return nil
 }

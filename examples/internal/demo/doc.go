@@ -16,6 +16,20 @@
 // error whose message is the whole plain-text reason to send with 400 Bad
 // Request, before anything is streamed.
 //
+// A query string net/url refuses gets 400 on every route, before the
+// handler ([CheckQuery], [RejectBadQuery]): net/http's URL.Query would
+// drop it whole, and the handler would act on defaults.
+//
+// # Limits
+//
+// Every server runs with the limits in limits.go, each documented with
+// the attack or accident it stops: [MaxHeaderBytes], [ReadHeaderTimeout]
+// and [IdleTimeout] on the connection ([Limit]); -max-streams on the
+// registry ([Config.Registry]); -max-upload, -upload-idle and
+// -upload-min-rate on uploads ([Config.UploadOptions]). POST
+// /topics/{topic} ([Publish]) takes an Idempotency-Key header, so that a
+// client may retry a publish without creating a duplicate.
+//
 // # Several servers on one Redis or NATS
 //
 // With -redis redis://host:port/db, [NewHub] keeps the topics in Redis

@@ -15,7 +15,7 @@ import (
 // (-redis) or NATS (-nats) does not answer, else 500.
 func PublishStatus(err error) int {
 	switch {
-	case errors.Is(err, hub.ErrInvalidTopic), errors.Is(err, sse.ErrInvalidField), errors.Is(err, ErrBadRequest):
+	case errors.Is(err, hub.ErrInvalidTopic), errors.Is(err, hub.ErrInvalidKey), errors.Is(err, sse.ErrInvalidField), errors.Is(err, ErrBadRequest):
 		return http.StatusBadRequest
 	case errors.Is(err, hub.ErrClosed), errors.Is(err, redishub.ErrUnavailable), errors.Is(err, natshub.ErrUnavailable):
 		return http.StatusServiceUnavailable
