@@ -26,6 +26,7 @@ type State struct {
 	mu      sync.Mutex
 	gates   []*Gate
 	streams []*core.Stream
+	wrapped bool // a stream writes through a wrapper installed after the middleware
 }
 
 // NewState returns the State of one request, made by the middleware before
@@ -79,7 +80,10 @@ func (s *State) Track(cs *core.Stream) {
 // End runs when the handler chain returns; the middleware calls it, from
 // the request's goroutine. After a normal return it closes the streams the
 // helpers opened (a no-op for those already closed), which sends what a
-// forgotten Close left buffered. After a panic it does not: the panic may
+// forgotten Close left buffered, unless a stream writes through a wrapper
+// that a middleware inside this one installed (compression): that
+// middleware has finished with its wrapper by now, so the streams are
+// ended without another write. After a panic it does not: the panic may
 // have struck while a stream held its lock, so only the lock-free gates
 // are closed. Either way every gate added so far is closed, so nothing
 // writes to the response afterwards through a gated Conn. End forgets what
@@ -89,16 +93,26 @@ func (s *State) End(normal bool) {
 		return
 	}
 	s.mu.Lock()
-	gates, streams := s.gates, s.streams
+	gates, streams, wrapped := s.gates, s.streams, s.wrapped
 	s.gates, s.streams = nil, nil
 	s.mu.Unlock()
-	if normal {
+	if normal && !wrapped {
 		for _, cs := range streams {
 			cs.Close() //nolint:errcheck // the stream records its own end
 		}
 	}
 	for _, g := range gates {
 		g.Close()
+	}
+	if wrapped {
+		// A middleware inside this one wrapped the writer (compression,
+		// say) and has torn its wrapper down by now: its compressor may
+		// already serve another request. The gates are shut, so closing
+		// a forgotten stream sends nothing more, and what it held is
+		// dropped rather than written through a dead wrapper.
+		for _, cs := range streams {
+			cs.Close() //nolint:errcheck // the closed gate fails the flush
+		}
 	}
 }
 
@@ -176,6 +190,9 @@ func (s *State) HTTPConn(w http.ResponseWriter, r *http.Request, cur http.Respon
 	}
 	if s != nil && s.base != nil && s.base != cur {
 		hc = hc.WithBase(s.base)
+		s.mu.Lock()
+		s.wrapped = true
+		s.mu.Unlock()
 	}
 	return hc, nil
 }

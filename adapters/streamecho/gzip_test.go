@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
+	"sync"
 	"testing"
 	"time"
 
@@ -153,4 +155,49 @@ func TestGzipSlowClient(t *testing.T) {
 	if got := reg.Stats().SlowDisconnects; got != 1 {
 		t.Errorf("SlowDisconnects = %d, want 1", got)
 	}
+}
+
+// A handler that returns without closing its stream, behind a Gzip
+// middleware inside streamkit's: by the time the middleware ends the
+// stream, Gzip has closed its compressor and pooled it for the next
+// request. The forgotten stream must not write into it (the race
+// detector and the other clients' bodies tell), and every client still
+// gets a well-formed response.
+func TestGzipInsideLeftOpen(t *testing.T) {
+	t.Parallel()
+	srv := start(t, setup{tr: http1, gzip: true}, func(e *echo.Echo) {
+		e.GET("/events", func(c echo.Context) error {
+			s, err := streamecho.SSE(c, &sse.Options{Flush: core.FlushPolicy{MaxBytes: 1 << 20, MaxDelay: time.Hour}})
+			if err != nil {
+				return err
+			}
+			s.Send(&sse.Event{Data: "kept in the buffer"})
+			s.Flush()
+			s.Send(&sse.Event{Data: "left behind"})
+			return nil // no Close: the middleware ends the stream
+		})
+	})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 20 {
+				resp := srv.get(t, "/events", "Accept-Encoding", "gzip")
+				zr, err := gzip.NewReader(resp.Body)
+				if err != nil {
+					t.Errorf("gzip: %v", err)
+					return
+				}
+				body, err := io.ReadAll(zr)
+				if err != nil {
+					t.Errorf("reading the compressed body: %v (got %q)", err, body)
+					return
+				}
+				if want := "data: kept in the buffer\n\n"; string(body) != want {
+					t.Errorf("body %q, want %q", body, want)
+				}
+				resp.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
+	"sync"
 	"testing"
 	"time"
 
@@ -179,4 +181,46 @@ func TestGzipEmptyStream(t *testing.T) {
 	if log := srv.errLog.String(); log != "" {
 		t.Errorf("server error log = %q, want nothing", log)
 	}
+}
+
+// A handler that returns without closing its stream, behind gin-contrib/gzip
+// inside streamkit's middleware: gzip has closed and pooled its compressor
+// by the time the middleware ends the stream, which must not write into it.
+func TestGzipInsideLeftOpen(t *testing.T) {
+	t.Parallel()
+	srv := start(t, setup{tr: http1, gzip: true}, func(r *gin.Engine) {
+		r.GET("/events", func(c *gin.Context) {
+			s, err := streamgin.SSE(c, &sse.Options{Flush: core.FlushPolicy{MaxBytes: 1 << 20, MaxDelay: time.Hour}})
+			if err != nil {
+				return
+			}
+			s.Send(&sse.Event{Data: "kept in the buffer"})
+			s.Flush()
+			s.Send(&sse.Event{Data: "left behind"})
+			// no Close: the middleware ends the stream
+		})
+	})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 20 {
+				resp := srv.get(t, "/events", "Accept-Encoding", "gzip")
+				zr, err := gzip.NewReader(resp.Body)
+				if err != nil {
+					t.Errorf("gzip: %v", err)
+					return
+				}
+				body, err := io.ReadAll(zr)
+				if err != nil {
+					t.Errorf("reading the compressed body: %v (got %q)", err, body)
+					return
+				}
+				if want := "data: kept in the buffer\n\n"; string(body) != want {
+					t.Errorf("body %q, want %q", body, want)
+				}
+				resp.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
 }
