@@ -37,7 +37,7 @@ func TestCopy(t *testing.T) {
 		{name: "data with eof", r: iotest.DataErrReader(strings.NewReader("xyz")), want: "xyz", wantN: 3},
 		{name: "read error", r: io.MultiReader(strings.NewReader("ab"), iotest.ErrReader(errRead)), want: "ab", wantN: 2, wantErr: errRead},
 		{name: "coalesced", r: iotest.OneByteReader(strings.NewReader("coalesce")), opts: &chunked.Options{Flush: core.FlushPolicy{MaxBytes: 1 << 20, MaxDelay: time.Hour}}, want: "coalesce", wantN: 8},
-		{name: "large", r: &patternReader{n: 100_000}, want: string(table[:251]), wantN: 100_000},
+		{name: "large", r: &livetest.PatternReader{N: 100_000}, want: string(livetest.Pattern[:251]), wantN: 100_000},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,7 +87,7 @@ func TestCopyStopsWhenClientLeaves(t *testing.T) {
 		t.Run(tr.Name, func(t *testing.T) {
 			returned := make(chan error, 1)
 			h := streamHandler(t, nil, func(s *chunked.Stream, r *http.Request) {
-				_, err := chunked.Copy(s, &patternReader{n: 1 << 62}, nil)
+				_, err := chunked.Copy(s, &livetest.PatternReader{N: 1 << 62}, nil)
 				returned <- err
 			})
 			srv, client := livetest.Serve(t, tr.H2, h)

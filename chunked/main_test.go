@@ -2,7 +2,6 @@ package chunked_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -71,28 +70,4 @@ func waitFor[T any](t testing.TB, ch <-chan T, what string) T {
 		t.Fatalf("timed out waiting for %s", what)
 		panic("unreachable")
 	}
-}
-
-// pattern is the content the tests stream: byte i is i % 251, as the demo
-// app's download route sends. table holds it from offset 0 long enough to
-// serve any 64 KiB window starting within the first period.
-var table = func() []byte {
-	b := make([]byte, 251+64<<10)
-	for i := range b {
-		b[i] = byte(i % 251)
-	}
-	return b
-}()
-
-// patternReader yields n bytes of the pattern, from offset off.
-type patternReader struct{ off, n int64 }
-
-func (r *patternReader) Read(p []byte) (int, error) {
-	if r.off >= r.n {
-		return 0, io.EOF
-	}
-	p = p[:min(int64(len(p)), r.n-r.off, 64<<10)]
-	copy(p, table[r.off%251:])
-	r.off += int64(len(p))
-	return len(p), nil
 }

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
-	"runtime"
 	"testing"
-	"time"
 
 	"github.com/streamkit/streamkit/chunked"
 
@@ -24,76 +22,10 @@ const (
 	heapBound = 8 << 20
 )
 
-// heapWatch samples the heap while a transfer runs.
-type heapWatch struct {
-	stop, done           chan struct{}
-	baseInuse            uint64
-	baseAlloc            uint64
-	peakInuse, peakAlloc uint64
-	samples              int
-}
-
-// watchHeap takes a baseline after a collection and samples the heap
-// every few milliseconds until check is called.
-func watchHeap() *heapWatch {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	w := &heapWatch{
-		stop: make(chan struct{}), done: make(chan struct{}),
-		baseInuse: ms.HeapInuse, baseAlloc: ms.HeapAlloc,
-		peakInuse: ms.HeapInuse, peakAlloc: ms.HeapAlloc,
-	}
-	go func() {
-		defer close(w.done)
-		tick := time.NewTicker(10 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-w.stop:
-				return
-			case <-tick.C:
-				w.sample()
-			}
-		}
-	}()
-	return w
-}
-
-func (w *heapWatch) sample() {
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	w.peakInuse = max(w.peakInuse, ms.HeapInuse)
-	w.peakAlloc = max(w.peakAlloc, ms.HeapAlloc)
-	w.samples++
-}
-
-// check stops the sampling and fails t if the heap grew past heapBound.
-func (w *heapWatch) check(t *testing.T) {
-	t.Helper()
-	close(w.stop)
-	<-w.done
-	w.sample()
-	inuse := int64(w.peakInuse) - int64(w.baseInuse)
-	alloc := int64(w.peakAlloc) - int64(w.baseAlloc)
-	t.Logf("heap growth over %d samples: HeapInuse +%.2f MiB, HeapAlloc +%.2f MiB", w.samples, float64(inuse)/(1<<20), float64(alloc)/(1<<20))
-	if inuse > heapBound || alloc > heapBound {
-		t.Errorf("heap grew by HeapInuse %d, HeapAlloc %d bytes; want at most %d", inuse, alloc, heapBound)
-	}
-}
-
-// bigClient is a client with larger socket buffers than the default 4 KiB,
-// so that moving 256 MiB takes fewer system calls.
-func bigClient(t *testing.T) *http.Client {
-	tr := &http.Transport{ReadBufferSize: 64 << 10, WriteBufferSize: 64 << 10}
-	t.Cleanup(tr.CloseIdleConnections)
-	return &http.Client{Transport: tr}
-}
-
 func TestDownloadConstantMemory(t *testing.T) {
 	var progressed int64
 	h := streamHandler(t, nil, func(s *chunked.Stream, r *http.Request) {
-		n, err := chunked.Copy(s, &patternReader{n: bigSize}, &chunked.CopyOptions{
+		n, err := chunked.Copy(s, &livetest.PatternReader{N: bigSize}, &chunked.CopyOptions{
 			Total:    bigSize,
 			Progress: func(written, total int64) { progressed = written },
 		})
@@ -102,9 +34,9 @@ func TestDownloadConstantMemory(t *testing.T) {
 		}
 	})
 	srv, _ := livetest.Serve(t, false, h)
-	client := bigClient(t)
+	client := livetest.BigClient(t)
 
-	watch := watchHeap()
+	watch := livetest.WatchHeap()
 	resp := get(t, client, srv.URL)
 	buf := make([]byte, 64<<10)
 	var got int64
@@ -112,7 +44,7 @@ func TestDownloadConstantMemory(t *testing.T) {
 		n, err := resp.Body.Read(buf)
 		if n > 0 {
 			start := got % 251
-			if !bytes.Equal(buf[:n], table[start:start+int64(n)]) {
+			if !bytes.Equal(buf[:n], livetest.Pattern[start:start+int64(n)]) {
 				t.Fatalf("wrong bytes at offset %d", got)
 			}
 			got += int64(n)
@@ -124,7 +56,7 @@ func TestDownloadConstantMemory(t *testing.T) {
 			t.Fatalf("after %d bytes: %v", got, err)
 		}
 	}
-	watch.check(t)
+	watch.Check(t, heapBound)
 	if got != bigSize {
 		t.Errorf("downloaded %d bytes, want %d", got, bigSize)
 	}
