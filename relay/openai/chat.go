@@ -219,18 +219,18 @@ func trimJSONSpace(b []byte) []byte {
 }
 
 // hasChoices reports whether d contains "choices". It searches windows of
-// 64 bytes, overlapping by the name's length: bytes.Index searches a text
-// that short with its vectorised code at once, where on a longer one it
-// first tries each quote (JSON has many) one by one.
+// 64 bytes, overlapping by the name's length: bytes.Contains searches a
+// text that short with its vectorised code at once, where on a longer one
+// it first tries each quote (JSON has many) one by one.
 func hasChoices(d []byte) bool {
 	const window = 64
 	for len(d) > window {
-		if bytes.Index(d[:window], choicesName) >= 0 {
+		if bytes.Contains(d[:window], choicesName) {
 			return true
 		}
 		d = d[window-len(choicesName)+1:]
 	}
-	return bytes.Index(d, choicesName) >= 0
+	return bytes.Contains(d, choicesName)
 }
 
 func (*chatRelay) End(s relay.Sender) error { return SendDone(s) }
