@@ -61,10 +61,15 @@ func NewConn(c echo.Context) (core.Conn, error) {
 // flush path.
 type conn struct {
 	adapter.GatedConn
-	res *echo.Response
+	res   *echo.Response
+	route string
 
 	begun bool // a body write has gone through res; guarded by the gate
 }
+
+// Route implements core.RouteConn: echo's route pattern ("/topics/:topic"),
+// which observers use as a bounded label.
+func (cn *conn) Route() string { return cn.route }
 
 func newConn(c echo.Context) (*conn, error) {
 	res := c.Response()
@@ -79,7 +84,7 @@ func newConn(c echo.Context) (*conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("streamecho: cannot stream: %w", err)
 	}
-	cn := &conn{GatedConn: adapter.GatedConn{HTTPConn: hc, Closed: errHandlerDone}, res: res}
+	cn := &conn{GatedConn: adapter.GatedConn{HTTPConn: hc, Closed: errHandlerDone}, res: res, route: c.Path()}
 	st.Add(&cn.Gate)
 	return cn, nil
 }

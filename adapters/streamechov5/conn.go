@@ -65,14 +65,19 @@ func NewConn(c *echo.Context) (core.Conn, error) {
 // and the flush of the wrappers above echo's Response.
 type conn struct {
 	adapter.GatedConn
-	w   http.ResponseWriter // c.Response() when bound
-	res *echo.Response      // echo's Response beneath w; nil when w hides it
+	route string
+	w     http.ResponseWriter // c.Response() when bound
+	res   *echo.Response      // echo's Response beneath w; nil when w hides it
 	// outer flushes the wrappers between w and echo's Response (Gzip's
 	// compressor); nil when w is echo's Response itself.
 	outer *http.ResponseController
 
 	begun bool // a body write has gone through w; guarded by the gate
 }
+
+// Route implements core.RouteConn: echo's route pattern ("/topics/:topic"),
+// which observers use as a bounded label.
+func (cn *conn) Route() string { return cn.route }
 
 func newConn(c *echo.Context) (*conn, error) {
 	w := c.Response()
@@ -93,7 +98,7 @@ func newConn(c *echo.Context) (*conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("streamechov5: cannot stream: %w", err)
 	}
-	cn := &conn{GatedConn: adapter.GatedConn{HTTPConn: hc, Closed: errHandlerDone}, w: w, res: res}
+	cn := &conn{GatedConn: adapter.GatedConn{HTTPConn: hc, Closed: errHandlerDone}, w: w, res: res, route: c.Path()}
 	if res != nil && w != http.ResponseWriter(res) {
 		cn.outer = http.NewResponseController(w)
 	}

@@ -66,8 +66,13 @@ func NewConn(c *gin.Context) (core.Conn, error) {
 // and the flush path.
 type conn struct {
 	adapter.GatedConn
-	w gin.ResponseWriter
+	w     gin.ResponseWriter
+	route string
 }
+
+// Route implements core.RouteConn: gin's route pattern ("/topics/:topic"),
+// which observers use as a bounded label.
+func (cn *conn) Route() string { return cn.route }
 
 func newConn(c *gin.Context) (*conn, error) {
 	if c.Writer.Written() {
@@ -86,7 +91,7 @@ func newConn(c *gin.Context) (*conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("streamgin: cannot stream: %w", err)
 	}
-	cn := &conn{GatedConn: adapter.GatedConn{HTTPConn: hc, Closed: errHandlerDone}, w: c.Writer}
+	cn := &conn{GatedConn: adapter.GatedConn{HTTPConn: hc, Closed: errHandlerDone}, w: c.Writer, route: c.FullPath()}
 	st.Add(&cn.Gate)
 	return cn, nil
 }

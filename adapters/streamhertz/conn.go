@@ -88,6 +88,10 @@ type binding struct {
 	touched   bool // SetWriteDeadline was called on the connection
 }
 
+// Route implements core.RouteConn: hertz's route pattern
+// ("/topics/:topic"), which observers use as a bounded label.
+func (b *binding) Route() string { return b.rc.FullPath() }
+
 // NewConn binds a hertz request to a [core.Conn], for [core.New], sse.NewStream,
 // ndjson.NewStream or chunked.NewStream. Call it in the handler, with the
 // handler's own arguments: c, hertz's context, and ctx, the request.
