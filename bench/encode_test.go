@@ -205,7 +205,8 @@ func BenchmarkSSEEncode(b *testing.B) { benchEncoders(b, payload.JSON) }
 // BenchmarkSSEEncodeMultiline encodes one event whose data has 10 lines.
 func BenchmarkSSEEncodeMultiline(b *testing.B) { benchEncoders(b, payload.MultiLine) }
 
-// discardConn is a core.Conn that drops everything, for the NDJSON stream.
+// discardConn is a core.Conn that drops everything, for the NDJSON stream
+// and the relay benchmark.
 type discardConn struct{}
 
 func (discardConn) SetHeader(string, string)         {}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/streamkit/streamkit/bench/internal/payload"
 	"github.com/streamkit/streamkit/hub"
 	"github.com/streamkit/streamkit/hub/natshub"
 	"github.com/streamkit/streamkit/hub/natshub/natstest"
@@ -44,27 +43,12 @@ func BenchmarkHubPublishNATS(b *testing.B) {
 	benchPublish(b, h)
 }
 
-// natsBatch is the size of the batches of BenchmarkHubPublishBatchNATS.
-const natsBatch = 100
-
-// BenchmarkHubPublishBatchNATS stores events natsBatch at a time with
-// natshub's AppendBatch (one round trip, order kept): events/s counts
+// BenchmarkHubPublishBatchNATS publishes batchSize events at a time with
+// Hub.PublishBatch on the NATS backend: natshub's AppendBatch stores them
+// in order, de-duplicated by Key, in one round trip. events/s counts
 // events, not batches.
 func BenchmarkHubPublishBatchNATS(b *testing.B) {
-	be := openNATS(b)
-	msgs := make([]hub.Message, natsBatch)
-	for i := range msgs {
-		msgs[i] = hub.Message{Type: payload.Type, Data: payload.JSON}
-	}
-	ctx := context.Background()
-	if _, err := be.AppendBatch(ctx, "bench", msgs); err != nil { // creates the stream
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := be.AppendBatch(ctx, "bench", msgs); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N*natsBatch)/b.Elapsed().Seconds(), "events/s")
+	h := hub.New(&hub.Options{Backend: openNATS(b)})
+	defer h.Close()
+	benchPublishBatch(b, h)
 }

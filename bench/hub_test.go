@@ -2,7 +2,9 @@ package bench_test
 
 import (
 	"context"
+	"runtime"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -89,6 +91,15 @@ func BenchmarkHubFanout10k(b *testing.B) {
 	benchFanout(b, f)
 }
 
+// BenchmarkHubFanout100k is BenchmarkHubFanout10k with 100,000
+// subscribers on one topic, in memory: ten times the reach. It is heavy
+// (100,000 goroutines); run-bench.sh runs it for a few events only.
+func BenchmarkHubFanout100k(b *testing.B) {
+	f := newFanout(b, 100_000)
+	defer f.close()
+	benchFanout(b, f)
+}
+
 // benchFanout times publishing one event at a time through f.
 func benchFanout(b *testing.B, f *fanout) {
 	f.publish(b) // warm up
@@ -128,4 +139,100 @@ func benchPublish(b *testing.B, h *hub.Hub) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// batchSize is the size of the batches of the HubPublishBatch benchmarks.
+const batchSize = 100
+
+// BenchmarkHubPublishBatch publishes batchSize events at a time with
+// Hub.PublishBatch to an in-memory topic without subscribers: events/s
+// counts events, not batches.
+func BenchmarkHubPublishBatch(b *testing.B) {
+	h := hub.New(nil)
+	defer h.Close()
+	benchPublishBatch(b, h)
+}
+
+// benchPublishBatch times Hub.PublishBatch of batchSize events to h's
+// topic "bench" (stored in order, each batch in one round trip on a
+// backend with a batch path), and reports the rate in events/s.
+func benchPublishBatch(b *testing.B, h *hub.Hub) {
+	ctx := context.Background()
+	msgs := make([]hub.Message, batchSize)
+	for i := range msgs {
+		msgs[i] = hub.Message{Type: payload.Type, Data: payload.JSON}
+	}
+	if _, err := h.PublishBatch(ctx, "bench", msgs); err != nil { // creates the topic
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := h.PublishBatch(ctx, "bench", msgs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*batchSize)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkHubIdleSubscribers holds 10,000 topics with 10 subscribers
+// each, every subscriber read by its own goroutine as a handler does,
+// while one event is published every millisecond to the topics in turn
+// (1,000 events), and reports the memory per subscriber: Go heap in use
+// (bytes-heap/sub: what the hub keeps, plus the reader's context) and
+// goroutine stacks (bytes-stack/sub: the reader's), grown over a baseline
+// taken before subscribing, each after a GC.
+func BenchmarkHubIdleSubscribers(b *testing.B) {
+	const topics, perTopic = 10_000, 10
+	for b.Loop() {
+		h := hub.New(nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		var got atomic.Int64
+		heap0, stacks0 := memInUse()
+		for i := range topics {
+			name := "t" + strconv.Itoa(i)
+			for range perTopic {
+				s, err := h.Subscribe(ctx, name, "")
+				if err != nil {
+					b.Fatal(err)
+				}
+				wg.Go(func() {
+					defer s.Close()
+					for {
+						if _, err := s.Next(ctx); err != nil {
+							return
+						}
+						got.Add(1)
+					}
+				})
+			}
+		}
+		tick := time.NewTicker(time.Millisecond)
+		m := hub.Message{Type: payload.Type, Data: payload.JSON}
+		for i := range 1000 {
+			<-tick.C
+			if _, err := h.Publish(ctx, "t"+strconv.Itoa(i%topics), m); err != nil {
+				b.Fatal(err)
+			}
+		}
+		tick.Stop()
+		heap, stacks := memInUse()
+		subs := float64(topics * perTopic)
+		b.ReportMetric(float64(int64(heap)-int64(heap0))/subs, "bytes-heap/sub")
+		b.ReportMetric(float64(int64(stacks)-int64(stacks0))/subs, "bytes-stack/sub")
+		cancel()
+		h.Close()
+		wg.Wait()
+		if got.Load() == 0 {
+			b.Fatal("no subscriber got an event")
+		}
+	}
+}
+
+// memInUse returns the heap and goroutine stack memory in use after a GC.
+func memInUse() (heap, stacks uint64) {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapInuse, ms.StackInuse
 }

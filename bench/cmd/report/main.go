@@ -5,7 +5,9 @@
 //
 // -bench takes go test -bench output; -e2e and -idle take the load
 // generator's JSON lines; -profile takes a title and a file holding the
-// text of go tool pprof -top (repeatable); -extra likewise for other output
+// text of go tool pprof -top (repeatable), the title optionally led by a
+// key and "@" that ties it to the targets it explains (see
+// report.Profile); -extra likewise for other output
 // shown verbatim; -note adds a line to the notes (repeatable). A missing input file leaves its section "not measured".
 // The machine (CPU model and cores from /proc/cpuinfo), the Go version and
 // the date are read at run time; the peers' versions from -gomod.
@@ -51,7 +53,7 @@ func main() {
 	command := flag.String("command", "bench/run-bench.sh", "how the report was produced")
 	var notes, profiles, extras multi
 	flag.Var(&notes, "note", "a note for the report (repeatable)")
-	flag.Var(&profiles, "profile", "Title=file of pprof -top text (repeatable)")
+	flag.Var(&profiles, "profile", "[key@]Title=file of pprof -top text (repeatable)")
 	flag.Var(&extras, "extra", "Title=file of other output to show verbatim (repeatable)")
 	flag.Parse()
 	log.SetPrefix("report: ")
@@ -102,14 +104,20 @@ func readBlocks(flag string, args []string) []report.Profile {
 	for _, a := range args {
 		title, path, ok := strings.Cut(a, "=")
 		if !ok {
-			log.Fatalf("%s %q: want Title=file", flag, a)
+			log.Fatalf("%s %q: want [key@]Title=file", flag, a)
+		}
+		key, rest, keyed := strings.Cut(title, "@")
+		if keyed {
+			title = rest
+		} else {
+			key = ""
 		}
 		b, err := os.ReadFile(path)
 		if err != nil {
 			log.Printf("%v: left out", err)
 			continue
 		}
-		out = append(out, report.Profile{Title: title, Top: string(b)})
+		out = append(out, report.Profile{Key: key, Title: title, Top: string(b)})
 	}
 	return out
 }

@@ -67,7 +67,10 @@ func render(t *testing.T) string {
 		E2E:      readJSONL(t, "testdata/e2e.jsonl"),
 		Idle:     readJSONL(t, "testdata/idle.jsonl"),
 		Notes:    []string{"Redis backend: skipped."},
-		Profiles: []Profile{{Title: "encode", Top: "flat flat%\n1s 50% f\n"}},
+		Profiles: []Profile{
+			{Title: "encode", Top: "flat flat%\n1s 50% f\n"},
+			{Key: "relay", Title: "relay", Top: "      flat  flat%   sum%        cum   cum%\n     2s 40% 40%      5s 100%  github.com/streamkit/streamkit/relay.Copy\n"},
+		},
 	}
 	var out bytes.Buffer
 	if err := Render(&out, in); err != nil {
@@ -98,30 +101,40 @@ func TestRender(t *testing.T) {
 		{"peer versions", "Peers: github.com/cloudwego/hertz v0.10.4."},
 		// streamkit's median is 45 ns; the fastest like-for-like peer is
 		// hertz at 200 ns (go-sse/prebuilt is a reference only).
-		{"encode allocs", "| SSE encode, one line: 0 allocs/op | 0 allocs/op | met |"},
-		{"encode vs peer", "| SSE encode, one line: ≥ 4× faster than the fastest peer | 4.44× (fastest peer: hertz, 200.0 ns/op) | met |"},
-		{"encode vs floor", "| SSE encode, one line: within 2× of the hand-written floor | 1.50× the floor's time (45.0 vs 30.0 ns/op) | met |"},
+		{"encode vs floor", "| SSE encode, one line: within 2× of the hand-written floor | 1.50× the floor's time (45.0 vs 30.0 ns/op) | met |  |"},
+		{"encode vs peer is informational", "SSE encode, one line: times faster than the fastest peer (the old ≥ 4× goal): 4.44× (fastest peer: hertz, 200.0 ns/op)"},
+		{"encode allocs informational", "SSE encode, one line: allocs/op: 0;"},
 		{"encode row", "| streamkit `sse.AppendEvent` | 4.44× | 45.0 | 0 | 0 |"},
 		{"prebuilt reference row", "| tmaxmax/go-sse `WriteTo` of a message built once (reference, not per event) | 10.00× | 20.0 | 0 | 0 |"},
-		{"multiline allocs missed", "| SSE encode, 10 lines: 0 allocs/op | 1 allocs/op | **missed** |"},
-		{"multiline floor missed", "| SSE encode, 10 lines: within 2× of the hand-written floor | 3.00× the floor's time (150.0 vs 50.0 ns/op) | **missed** |"},
+		{"multiline floor informational", "SSE encode, 10 lines: within 2× of the hand-written floor: 3.00× the floor's time (150.0 vs 50.0 ns/op)"},
 		{"ndjson", "| streamkit `ndjson.Encoder` | 0.80× | 250.0 | 0 | 0 |"},
-		{"e2e vs loop", "| gin, flush per event: ≥ 0.95× the hand-written loop | 0.97× | met |"},
-		{"e2e vs own", "| gin, flush per event: ≥ 1× the framework's own way | 1.30× | met |"},
-		{"coalesce missed", "| gin, coalesced: ≥ 3× flush per event | 2.56× | **missed** |"},
+		{"e2e vs loop", "| gin, flush per event: ≥ 0.95× the hand-written loop | 0.97× | met |  |"},
+		{"e2e vs own", "| gin, flush per event: ≥ 1.0× the framework's own way | 1.30× | met |  |"},
+		{"e2e not measured", "| echo, flush per event: ≥ 1.0× the framework's own way |  | not measured |  |"},
+		{"hertz standard not measured", "| hertz (standard), flush per event: ≥ 0.95× the hand-written loop |  | not measured |  |"},
+		{"coalesce informational", "gin, coalesced over flush per event (the old ≥ 3× goal): 2.56×"},
 		{"e2e row", "| gin | **streamkit adapter, flush per event** | 1.30× | 780,000 | 1.60 | 0.97× loop: met (CPU/event 1.07× loop's); 1.30× own: met (CPU/event 0.64× own's) |"},
+		{"coalesce row", "| gin | **streamkit adapter, coalesced** (32 KiB / 5 ms) | 3.33× | 2,000,000 | 0.20 | 2.56× flush per event (CPU/event 0.12×) |"},
 		// gin/own has two rounds: 500,000 and 700,000 events/s.
 		{"e2e median of rounds", "| gin | own: `c.SSEvent` path (`c.Render` of `sse.Event`) + `c.Writer.Flush()` | 1.00× | 600,000 | 2.50 | – |"},
 		{"rounds", "2 rounds, each running every framework"},
 		{"e2e error row", "| echo | **streamkit adapter, flush per event** | – | not measured: load: status 501 Not Implemented | – | – |"},
-		{"idle missed", "| hertz (netpoll), idle memory per stream: ≤ 1.1× the framework's own handler | RSS 1.20× (heap + stacks 1.12×) | **missed** |"},
+		{"idle missed", "| hertz (netpoll), idle memory per stream: ≤ 1.05× the framework's own handler | RSS 1.20× (heap + stacks 1.12×) | **missed** | per stream over the own handler: RSS +2048 B, heap +1024 B, stacks +0 B, goroutines +0.00 |"},
+		{"idle not measured", "| gin, idle memory per stream: ≤ 1.05× the framework's own handler |  | not measured |  |"},
 		{"idle row", "| hertz (netpoll) | streamkit adapter (`sse.NewStream`, heartbeat timer) | 1.20× | 12.0 KiB | 5.0 KiB | 4.0 KiB | 1.00 | **missed** |"},
-		{"hub", "| in memory | 10,000 | 5.2 ms | 60.8 ms | 4 | 483 | 4,050,223 | – | **missed** |"},
-		{"hub target", "| hub, in memory, 10,000 subscribers: p99 < 50 ms | 60.8 ms | **missed** |"},
-		{"redis not measured", "| Redis (`hub/redishub`, local redis-server) | 10,000 | – | – | – | – | – | – | not measured |"},
-		{"redis target", "| hub, Redis, 10,000 subscribers: p99 < 50 ms |  | not measured |"},
-		{"nats", "| NATS JetStream (`hub/natshub`, local nats-server, file storage) | 10,000 | 6.6 ms | 11.0 ms | 59 | 4320 | 2,765 | 46,905 | met |"},
-		{"nats target", "| hub, NATS JetStream, 10,000 subscribers: p99 < 50 ms | 11.0 ms | met |"},
+		{"hub memory row", "| in memory (`hub.New(nil)`) | 5.2 ms | 60.8 ms | 4 | 483 | 4,050,223 | 4,747,581 | 1.17× |"},
+		{"redis row without fan-out", "| Redis (`hub/redishub`, local redis-server) | – | – | – | – | 20,000 | 100,000 | 5.00× |"},
+		{"nats row", "| NATS JetStream (`hub/natshub`, local nats-server, file storage) | 6.6 ms | 11.0 ms | 59 | 4320 | 2,765 | 46,905 | 16.96× |"},
+		{"redis batch target", "| Redis: batched publish (100 a batch) ≥ 5× one at a time, events/s | 5.00× (100,000 vs 20,000 events/s) | met |  |"},
+		{"nats batch target", "| NATS: batched publish (100 a batch) ≥ 5× one at a time, events/s | 16.96× (46,905 vs 2,765 events/s) | met |  |"},
+		{"reach row", "| 100,000 | 30.0 ms | 45.0 ms | 5 | 900 |"},
+		{"reach target", "| hub, in memory, one topic with 100,000 subscribers: p99 < 50 ms | 45.0 ms (p50 30.0 ms) | met |  |"},
+		{"allocs independent", "| hub, in memory: allocations per publish independent of the subscriber count (100,000 subscribers ≤ 1.5× 10,000's) | 1.25× (5 vs 4 allocs / publish) | met |  |"},
+		{"idle subscribers", "| hub, 10,000 topics × 10 subscribers, a publish every ms: memory per idle subscriber | 3,548 B (heap 1,500 B, reader's stack 2,048 B) | reported |  |"},
+		{"idle subscribers row", "| 1,500 B | 2,048 B | 3,548 B |"},
+		{"relay rate missed", "| relay: ≥ 0.95× a hand-written relay loop, events/s | 0.58× (7,000,000 vs 12,000,000 events/s) | **missed** | profile: `relay.Copy` +2s (cum 5s) |"},
+		{"relay cpu missed", "| relay: ≥ 0.95× a hand-written relay loop, CPU per event (the loop's CPU over the relay's) | 0.64× (140.0 vs 90.0 CPU ns / event) | **missed** | profile: `relay.Copy` +2s (cum 5s) |"},
+		{"relay row", "| streamkit `relay.Copy` with `openai.Chat()` into an `sse.Stream` | 0.58× | 7,000,000 | 140.0 | 6000 | 23 |"},
 		{"note", "- Redis backend: skipped."},
 		{"profile", "### encode\n\n```\nflat flat%\n1s 50% f\n```"},
 	}
@@ -139,7 +152,14 @@ func TestRenderEmpty(t *testing.T) {
 	if err := Render(&out, Input{Command: "x"}); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| hub, in memory, 10,000 subscribers: p99 < 50 ms |  | not measured |", "Not measured."} {
+	for _, want := range []string{
+		"| hub, in memory, one topic with 100,000 subscribers: p99 < 50 ms |  | not measured |  |",
+		"| hertz (standard), idle memory per stream: ≤ 1.05× the framework's own handler |  | not measured |  |",
+		"| echo v5, flush per event: ≥ 1.0× the framework's own way |  | not measured |  |",
+		"| NATS: batched publish (100 a batch) ≥ 5× one at a time, events/s |  | not measured |  |",
+		"| relay: ≥ 0.95× a hand-written relay loop, events/s |  | not measured |  |",
+		"Not measured.",
+	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the empty report lacks %q; got:\n%s", want, out.String())
 		}
@@ -161,6 +181,44 @@ func TestFmtRatioNear(t *testing.T) {
 		if got := fmtRatioNear(tt.x, tt.limit); got != tt.want {
 			t.Errorf("fmtRatioNear(%v, %v) = %q, want %q", tt.x, tt.limit, got, tt.want)
 		}
+	}
+}
+
+// TestTopLines checks the quoting of a pprof -top (-diff_base) text: the
+// most positive flat times first, negative ones and the header skipped.
+func TestTopLines(t *testing.T) {
+	top := `      flat  flat%   sum%        cum   cum%
+     1.23s 16.31% 16.31%      1.23s 16.31%  internal/runtime/syscall/linux.Syscall6
+    -0.50s  6.00% 22.31%     -0.50s  6.00%  runtime.asyncPreempt
+      30ms  0.40% 22.71%      9.11s 120.82%  github.com/streamkit/streamkit/core.(*HTTPConn).Flush
+     0.16s  2.12% 24.83%      0.16s  2.12%  github.com/streamkit/streamkit/sse.checkField (inline)
+`
+	want := "`internal/runtime/syscall/linux.Syscall6` +1.23s (cum 1.23s); `sse.checkField` +0.16s (cum 0.16s)"
+	if got := topLines(top, 2); got != want {
+		t.Errorf("topLines = %q, want %q", got, want)
+	}
+	if got := topLines("", 3); got != "no profile" {
+		t.Errorf("topLines of nothing = %q, want no profile", got)
+	}
+}
+
+// TestMissedE2EQuotesProfile checks that a missed end-to-end target shows
+// the CPU ratio and the top of its framework's diff profile.
+func TestMissedE2EQuotesProfile(t *testing.T) {
+	recs := []results.Record{
+		{Framework: "hertz-standard", Mode: "own", EventsPerSec: 1000, CPUPerMillion: 1},
+		{Framework: "hertz-standard", Mode: "loop", EventsPerSec: 1100, CPUPerMillion: 1},
+		{Framework: "hertz-standard", Mode: "streamkit", EventsPerSec: 900, CPUPerMillion: 1.2},
+	}
+	var out bytes.Buffer
+	err := Render(&out, Input{Command: "x", E2E: recs, Profiles: []Profile{{Key: "e2e/hertz-standard", Title: "diff",
+		Top: "flat flat% sum% cum cum%\n0.5s 5% 5% 0.9s 9% github.com/streamkit/streamkit/core.(*Stream).flushLocked\n"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "| hertz (standard), flush per event: ≥ 0.95× the hand-written loop | 0.82× | **missed** | CPU/event 1.20× the loop's; profile: `core.(*Stream).flushLocked` +0.5s (cum 0.9s) |"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("the report lacks %q; got:\n%s", want, out.String())
 	}
 }
 

@@ -10,7 +10,9 @@ import (
 
 	"github.com/cloudwego/hertz/pkg/app"
 	"github.com/cloudwego/hertz/pkg/app/server"
+	"github.com/cloudwego/hertz/pkg/common/config"
 	"github.com/cloudwego/hertz/pkg/common/hlog"
+	"github.com/cloudwego/hertz/pkg/network/standard"
 	"github.com/cloudwego/hertz/pkg/protocol/http1/resp"
 	hzsse "github.com/cloudwego/hertz/pkg/protocol/sse"
 
@@ -19,17 +21,23 @@ import (
 	"github.com/streamkit/streamkit/sse"
 )
 
-// serveHertz runs mode on a hertz server on its default transport
-// (netpoll), with disconnect detection on, which both the own handler and
-// the adapter need to notice a client that leaves an idle stream.
-func serveHertz(ln net.Listener, mode string, ev *events) (*Server, error) {
+// serveHertz runs mode on a hertz server, on its default transport
+// (netpoll) or, with standard, on the standard library's
+// (standard.NewTransporter), with disconnect detection on, which both the
+// own handler and the adapter need to notice a client that leaves an idle
+// stream.
+func serveHertz(ln net.Listener, mode string, ev *events, std bool) (*Server, error) {
 	hlog.SetOutput(io.Discard) // it logs every client that leaves
-	h := server.New(
+	opts := []config.Option{
 		server.WithListener(ln),
 		server.WithSenseClientDisconnection(true),
 		server.WithDisablePrintRoute(true),
 		server.WithExitWaitTime(time.Second),
-	)
+	}
+	if std {
+		opts = append(opts, server.WithTransport(standard.NewTransporter))
+	}
+	h := server.New(opts...)
 	h.GET("/sse", hertzHandler(mode, ev))
 	done := make(chan struct{})
 	go func() {

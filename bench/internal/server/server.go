@@ -1,5 +1,6 @@
 // Package server holds the end-to-end benchmark servers: for each
-// framework (net/http, gin, echo v4 and v5, hertz), one handler per way of streaming
+// framework (net/http, gin, echo v4 and v5, hertz on netpoll and on the
+// standard transport), one handler per way of streaming
 // Server-Sent Events, all sending the same events, so that the load
 // generator compares like with like. cmd/benchserver runs one of them in a
 // process of its own.
@@ -25,7 +26,9 @@ import (
 )
 
 // Frameworks lists the frameworks, in report order.
-var Frameworks = []string{"nethttp", "gin", "echo", "echov5", "hertz"}
+// "hertz" is hertz on its default transport (netpoll), "hertz-standard"
+// on the standard library's (standard.NewTransporter).
+var Frameworks = []string{"nethttp", "gin", "echo", "echov5", "hertz", "hertz-standard"}
 
 // Modes of streaming, in report order.
 const (
@@ -168,7 +171,9 @@ func Start(framework, mode string, ln net.Listener) (*Server, error) {
 	case "echov5":
 		return serveHTTP(ln, echoV5Handler(mode, ev))
 	case "hertz":
-		return serveHertz(ln, mode, ev)
+		return serveHertz(ln, mode, ev, false)
+	case "hertz-standard":
+		return serveHertz(ln, mode, ev, true)
 	}
 	return nil, fmt.Errorf("server: unknown framework %q (want one of %v)", framework, Frameworks)
 }
