@@ -75,7 +75,7 @@ func (p Part) MarshalJSON() ([]byte, error) {
 
 func appendPart(dst []byte, p *Part) []byte {
 	dst = append(dst, `{"type":`...)
-	dst = strconv.AppendQuote(dst, p.Type)
+	dst = appendJSONString(dst, p.Type) // JSON, not Go, quoting: a type may hold any text
 	str := func(name, v string) {
 		dst = append(dst, `,"`...)
 		dst = append(dst, name...)
