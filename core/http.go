@@ -11,13 +11,18 @@ import (
 // HTTPConn is the [Conn] for net/http, and for frameworks built on it such as
 // gin and echo. Create it with [NewHTTPConn].
 type HTTPConn struct {
-	w        http.ResponseWriter
-	req      *http.Request
-	ctx      context.Context
-	flush    func() error
-	deadline func(time.Time) error
-	hider    http.ResponseWriter // the wrapper that hides the deadline, when deadline is nil
-	started  bool
+	w   http.ResponseWriter
+	req *http.Request
+	// How to flush (see findFlush): fl.Flush when the layer to flush
+	// through only has Flush, then fe.FlushError for the error, when
+	// there is one. Interfaces rather than method values, which would
+	// cost two allocations per stream.
+	fl http.Flusher
+	fe flushErrorer
+	// dl is the deadliner that sets write deadlines or, when the chain
+	// hides them, the http.ResponseWriter that hides them.
+	dl      any
+	started bool
 }
 
 // NewHTTPConn binds a response writer and its request to a [Conn].
@@ -46,12 +51,12 @@ type HTTPConn struct {
 // X-Accel-Buffering: no for nginx, and other proxies need their own
 // configuration.
 func NewHTTPConn(w http.ResponseWriter, r *http.Request) (*HTTPConn, error) {
-	c := &HTTPConn{w: w, req: r, ctx: r.Context()}
-	c.flush = findFlush(w, nil)
-	if c.flush == nil {
+	c := &HTTPConn{w: w, req: r}
+	var ok bool
+	if c.fl, c.fe, ok = findFlush(w, nil); !ok {
 		return nil, fmt.Errorf("core: response writer %T cannot flush: %w", w, errors.ErrUnsupported)
 	}
-	c.deadline, c.hider = findDeadline(w)
+	c.dl = findDeadline(w)
 	return c, nil
 }
 
@@ -65,12 +70,12 @@ func NewHTTPConn(w http.ResponseWriter, r *http.Request) (*HTTPConn, error) {
 // client still reported.
 func (c *HTTPConn) WithBase(base http.ResponseWriter) *HTTPConn {
 	cc := *c
-	if f := findFlush(c.w, base); f != nil {
-		cc.flush = f
+	if fl, fe, ok := findFlush(c.w, base); ok {
+		cc.fl, cc.fe = fl, fe
 	}
-	if cc.deadline == nil {
-		if d, _ := findDeadline(base); d != nil {
-			cc.deadline, cc.hider = d, nil
+	if _, ok := cc.dl.(deadliner); !ok {
+		if d, ok := findDeadline(base).(deadliner); ok {
+			cc.dl = d
 		}
 	}
 	return &cc
@@ -82,35 +87,34 @@ type deadliner interface{ SetWriteDeadline(time.Time) error }
 
 type unwrapper interface{ Unwrap() http.ResponseWriter }
 
-// findFlush returns how to flush w (see NewHTTPConn), or nil.
-func findFlush(w, base http.ResponseWriter) func() error {
+// findFlush returns how to flush w (see NewHTTPConn): the layer's Flush
+// and the FlushError to read the error from, either of which may be nil,
+// and false when no layer can flush.
+func findFlush(w, base http.ResponseWriter) (http.Flusher, flushErrorer, bool) {
 	for w != nil {
 		switch t := w.(type) {
 		case flushErrorer:
-			return t.FlushError
+			return nil, t, true
 		case http.Flusher:
 			below := base
 			if u, ok := w.(unwrapper); ok {
 				below = u.Unwrap()
 			}
-			if probe := findFlushError(below); probe != nil {
-				return func() error { t.Flush(); return probe() }
-			}
-			return func() error { t.Flush(); return nil }
+			return t, findFlushError(below), true
 		case unwrapper:
 			w = t.Unwrap()
 		default:
-			return nil
+			return nil, nil, false
 		}
 	}
-	return nil
+	return nil, nil, false
 }
 
 // findFlushError returns the first FlushError of w's Unwrap chain, or nil.
-func findFlushError(w http.ResponseWriter) func() error {
+func findFlushError(w http.ResponseWriter) flushErrorer {
 	for w != nil {
 		if f, ok := w.(flushErrorer); ok {
-			return f.FlushError
+			return f
 		}
 		u, ok := w.(unwrapper)
 		if !ok {
@@ -121,20 +125,21 @@ func findFlushError(w http.ResponseWriter) func() error {
 	return nil
 }
 
-// findDeadline returns the first SetWriteDeadline of w's Unwrap chain, or
-// nil and the writer that ended the walk: the wrapper hiding the deadline.
-func findDeadline(w http.ResponseWriter) (func(time.Time) error, http.ResponseWriter) {
+// findDeadline returns the first deadliner of w's Unwrap chain or, when a
+// wrapper without Unwrap ends the walk first, that wrapper; nil for a nil
+// w.
+func findDeadline(w http.ResponseWriter) any {
 	for w != nil {
 		switch t := w.(type) {
 		case deadliner:
-			return t.SetWriteDeadline, nil
+			return t
 		case unwrapper:
 			w = t.Unwrap()
 		default:
-			return nil, w
+			return w
 		}
 	}
-	return nil, nil
+	return nil
 }
 
 // SetHeader implements [Conn].
@@ -155,14 +160,23 @@ func (c *HTTPConn) Write(p []byte) (int, error) { return c.w.Write(p) }
 
 // Flush implements [Conn]. Errors from the connection (a reset peer, an
 // expired deadline) are returned.
-func (c *HTTPConn) Flush() error { return c.flush() }
+func (c *HTTPConn) Flush() error {
+	if c.fl != nil {
+		c.fl.Flush()
+		if c.fe == nil {
+			return nil
+		}
+	}
+	return c.fe.FlushError()
+}
 
 // SetWriteDeadline implements [Conn].
 func (c *HTTPConn) SetWriteDeadline(t time.Time) error {
-	if c.deadline == nil {
-		return fmt.Errorf("core: response writer %T hides the connection's write deadline (it has no Unwrap method): %w", c.hider, errors.ErrUnsupported)
+	d, ok := c.dl.(deadliner)
+	if !ok {
+		return fmt.Errorf("core: response writer %T hides the connection's write deadline (it has no Unwrap method): %w", c.dl, errors.ErrUnsupported)
 	}
-	return c.deadline(t)
+	return d.SetWriteDeadline(t)
 }
 
 // Route implements [RouteConn]: the pattern of the net/http ServeMux
@@ -173,4 +187,4 @@ func (c *HTTPConn) Route() string { return c.req.Pattern }
 // Context implements [Conn]: it is the request's context, which net/http
 // cancels when the client disconnects, when an HTTP/2 stream is reset, or
 // when the handler returns.
-func (c *HTTPConn) Context() context.Context { return c.ctx }
+func (c *HTTPConn) Context() context.Context { return c.req.Context() }

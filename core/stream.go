@@ -13,9 +13,19 @@ import (
 	"time"
 )
 
-// retainLimit is the largest buffer a stream keeps between flushes; a larger
-// one, grown for a big message, is dropped so idle streams stay small.
+// retainLimit is the largest buffer that goes back to the pool after a
+// flush; a larger one, grown for a big message, is dropped.
 const retainLimit = 64 << 10
+
+// sendBuf holds the bytes a stream has encoded and not yet written. A
+// stream takes one from bufPool for its first message after a flush and
+// gives it back once the flush has written it, so an idle stream holds no
+// buffer at all, whatever size its last message was, and a busy one costs
+// no allocation per message. The pointer wrapper lets Put store it
+// without allocating.
+type sendBuf struct{ b []byte }
+
+var bufPool = sync.Pool{New: func() any { return &sendBuf{b: make([]byte, 0, 512)} }}
 
 // Work a timer asks of whoever holds the stream's lock.
 const (
@@ -29,9 +39,11 @@ const (
 //
 // A Stream is safe for concurrent use: messages written from several
 // goroutines, and heartbeats, never interleave their bytes. It parks no
-// goroutine of its own: its timers are runtime timers whose callbacks never
-// wait for a stream that is busy writing, so one stuck client cannot delay
-// another's heartbeat.
+// goroutine of its own: its timers are runtime timers, its heartbeats are
+// due in one queue the process's streams share, and neither ever waits for
+// a stream that is busy writing, so one stuck client cannot delay another's
+// heartbeat. An idle stream holds no write buffer: it takes one from a
+// shared pool for a message and gives it back once the message is flushed.
 //
 // The handler that created a Stream must call [Stream.Close] before it
 // returns (defer it right after [New]): Close sends what is still buffered
@@ -40,7 +52,8 @@ const (
 type Stream struct {
 	conn     Conn
 	reg      *Registry
-	status   int
+	status   int32
+	hbIndex  int32 // the stream's place in the heartbeat queue; -1 when not queued; guarded by beats.mu
 	policy   FlushPolicy
 	timeout  time.Duration
 	hb       time.Duration
@@ -59,16 +72,16 @@ type Stream struct {
 	finish  atomic.Pointer[error]
 	endedAt atomic.Int64 // when release ran, kept only when serverCut is set
 
-	hbTimer    *time.Timer
+	hbDue      int64 // when the next heartbeat is due, Unix nanoseconds; guarded by beats.mu
 	flushTimer *time.Timer
 	lifeTimer  *time.Timer
 
 	mu         sync.Mutex
-	buf        []byte
+	out        *sendBuf // what is encoded and not yet written; nil when nothing is
 	started    bool
 	armed      bool  // flushTimer is running
-	deadline   int64 // the write deadline in force, Unix nanoseconds; 0 for none
 	noDeadline bool  // the Conn cannot set deadlines
+	deadline   int64 // the write deadline in force, Unix nanoseconds; 0 for none
 	lastWrite  int64 // when the last flush began, by the coarse clock
 	opened     int64 // when New ran, by the coarse clock
 	serverCut  int64 // when a server WriteTimeout the stream cannot lift ends it; 0 for none
@@ -93,7 +106,8 @@ func New(c Conn, opts *Options) (*Stream, error) {
 	s := &Stream{
 		conn:     c,
 		reg:      o.Registry,
-		status:   o.Status,
+		status:   int32(o.Status),
+		hbIndex:  -1,
 		policy:   o.Flush.normalized(),
 		timeout:  o.WriteTimeout,
 		farewell: o.Farewell,
@@ -127,7 +141,7 @@ func New(c Conn, opts *Options) (*Stream, error) {
 		}
 	}
 	if o.Preamble != nil {
-		s.buf = o.Preamble(s.buf)
+		s.setBuf(o.Preamble(s.buf()))
 	}
 	var lifetime time.Duration
 	if o.MaxLifetime > 0 {
@@ -139,7 +153,6 @@ func New(c Conn, opts *Options) (*Stream, error) {
 	}
 	if o.Heartbeat > 0 && o.HeartbeatMessage != nil {
 		s.hb, s.hbMsg = o.Heartbeat, o.HeartbeatMessage
-		s.hbTimer = idleTimer(s.heartbeatFired)
 	}
 	if s.policy.coalescing() {
 		s.flushTimer = idleTimer(s.flushFired)
@@ -160,8 +173,8 @@ func New(c Conn, opts *Options) (*Stream, error) {
 	if s.lifeTimer != nil {
 		s.lifeTimer.Reset(max(lifetime, 0))
 	}
-	if s.hbTimer != nil {
-		s.hbTimer.Reset(s.hb)
+	if s.hb > 0 {
+		beats.schedule(s, time.Now().UnixNano()+int64(s.hb))
 	}
 	if s.reg != nil && !s.reg.enter(s) {
 		// Shutdown began while the stream was being built.
@@ -192,7 +205,7 @@ func (s *Stream) Write(p []byte) (int, error) {
 		return 0, s.closedErr()
 	}
 	s.unsent++
-	if !s.policy.coalescing() || len(s.buf)+len(p) >= s.policy.MaxBytes {
+	if !s.policy.coalescing() || s.buffered()+len(p) >= s.policy.MaxBytes {
 		// Nothing to wait for: write p straight through, without copying
 		// it into the buffer.
 		if err := s.flushLocked(p); err != nil {
@@ -200,7 +213,7 @@ func (s *Stream) Write(p []byte) (int, error) {
 		}
 		return len(p), nil
 	}
-	s.buf = append(s.buf, p...)
+	s.setBuf(append(s.buf(), p...))
 	s.scheduleLocked()
 	return len(p), nil
 }
@@ -219,7 +232,7 @@ func (s *Stream) Append(fn func(dst []byte) ([]byte, error)) error {
 	if err := s.encodeLocked(fn); err != nil {
 		return err
 	}
-	if !s.policy.coalescing() || len(s.buf) >= s.policy.MaxBytes {
+	if !s.policy.coalescing() || s.buffered() >= s.policy.MaxBytes {
 		return s.flushLocked(nil)
 	}
 	s.scheduleLocked()
@@ -229,17 +242,54 @@ func (s *Stream) Append(fn func(dst []byte) ([]byte, error)) error {
 // encodeLocked appends one message with fn, or, when fn fails, keeps
 // nothing of it.
 func (s *Stream) encodeLocked(fn func(dst []byte) ([]byte, error)) error {
-	n := len(s.buf)
-	b, err := fn(s.buf)
+	dst := s.buf()
+	n := len(dst)
+	b, err := fn(dst)
 	if err != nil {
 		if len(b) >= n {
-			s.buf = b[:n]
+			s.setBuf(b[:n])
+		}
+		if n == 0 {
+			s.releaseBuf()
 		}
 		return err
 	}
-	s.buf = b
+	s.setBuf(b)
 	s.unsent++
 	return nil
+}
+
+// buf returns the buffer to append to, taking one from the pool when the
+// stream holds none.
+func (s *Stream) buf() []byte {
+	if s.out == nil {
+		s.out = bufPool.Get().(*sendBuf)
+	}
+	return s.out.b
+}
+
+// setBuf stores b, which buf's buffer was appended to, as the buffer.
+func (s *Stream) setBuf(b []byte) { s.out.b = b }
+
+// buffered returns how many bytes are waiting to be written.
+func (s *Stream) buffered() int {
+	if s.out == nil {
+		return 0
+	}
+	return len(s.out.b)
+}
+
+// releaseBuf gives the buffer back to the pool, once what it held is
+// written: the Conn has flushed it, so nothing refers to its bytes.
+func (s *Stream) releaseBuf() {
+	if s.out == nil {
+		return
+	}
+	if cap(s.out.b) <= retainLimit {
+		s.out.b = s.out.b[:0]
+		bufPool.Put(s.out)
+	}
+	s.out = nil
 }
 
 // Flush sends everything buffered now, whatever the flush policy. On a
@@ -356,19 +406,18 @@ func (s *Stream) flushLocked(extra []byte) error {
 	}
 	if !s.started {
 		s.started = true
-		if err := s.conn.Start(s.status); err != nil {
+		if err := s.conn.Start(int(s.status)); err != nil {
 			return s.failLocked(err)
 		}
 	}
-	n := int64(len(s.buf) + len(extra))
+	n := int64(s.buffered() + len(extra))
 	if err := s.sendLocked(extra); err != nil {
+		// The Conn may still refer to the bytes it was given (netpoll's
+		// writer does until a flush): the buffer is dropped, not pooled.
+		s.out = nil
 		return s.failLocked(err)
 	}
-	if cap(s.buf) > retainLimit {
-		s.buf = nil
-	} else {
-		s.buf = s.buf[:0]
-	}
+	s.releaseBuf()
 	if s.armed {
 		s.armed = false
 		s.flushTimer.Stop()
@@ -394,8 +443,8 @@ func (s *Stream) sendLocked(extra []byte) (err error) {
 			err = fmt.Errorf("core: connection panicked: %v", r)
 		}
 	}()
-	if len(s.buf) > 0 {
-		if _, err := s.conn.Write(s.buf); err != nil {
+	if s.out != nil && len(s.out.b) > 0 {
+		if _, err := s.conn.Write(s.out.b); err != nil {
 			return err
 		}
 	}
@@ -476,10 +525,13 @@ func (s *Stream) release() {
 			s.endedAt.Store(time.Now().UnixNano())
 		}
 		s.closed.Store(true)
-		for _, t := range []*time.Timer{s.hbTimer, s.flushTimer, s.lifeTimer} {
+		for _, t := range []*time.Timer{s.flushTimer, s.lifeTimer} {
 			if t != nil {
 				t.Stop()
 			}
+		}
+		if s.hb > 0 {
+			beats.remove(s)
 		}
 		if s.reg != nil {
 			s.reg.leave(s)
@@ -498,12 +550,16 @@ func (s *Stream) release() {
 // an error path included, can leave a timer's work undone.
 func (s *Stream) unlock() {
 	for {
-		if p := s.pending.Swap(0); p != 0 && !s.ended() {
-			switch {
-			case p&pendingFinish != 0:
-				s.finishLocked(*s.finish.Load())
-			case p&pendingFlush != 0 && s.armed:
-				s.flushLocked(nil) //nolint:errcheck // the stream records it
+		// A load first: the swap is a locked instruction, and there is
+		// rarely work left.
+		if s.pending.Load() != 0 {
+			if p := s.pending.Swap(0); p != 0 && !s.ended() {
+				switch {
+				case p&pendingFinish != 0:
+					s.finishLocked(*s.finish.Load())
+				case p&pendingFlush != 0 && s.armed:
+					s.flushLocked(nil) //nolint:errcheck // the stream records it
+				}
 			}
 		}
 		s.mu.Unlock()
@@ -526,16 +582,16 @@ func (s *Stream) heartbeatFired() {
 	}
 	if !s.mu.TryLock() {
 		// Someone is writing right now, so the stream is not idle.
-		s.hbTimer.Reset(s.hb)
+		beats.schedule(s, time.Now().UnixNano()+int64(s.hb))
 		return
 	}
 	if !s.ended() {
 		if idle := time.Duration(time.Now().UnixNano() - s.lastWrite); idle >= s.hb {
-			s.buf = s.hbMsg(s.buf)
+			s.setBuf(s.hbMsg(s.buf()))
 			s.flushLocked(nil) //nolint:errcheck // the stream records it
 		}
 		if !s.ended() {
-			s.hbTimer.Reset(s.hb - time.Duration(time.Now().UnixNano()-s.lastWrite))
+			beats.schedule(s, s.lastWrite+int64(s.hb))
 		}
 	}
 	s.unlock()
@@ -552,7 +608,7 @@ func (s *Stream) end(cause error) {
 
 func (s *Stream) finishLocked(cause error) {
 	if s.farewell != nil {
-		s.buf = s.farewell(s.buf, cause)
+		s.setBuf(s.farewell(s.buf(), cause))
 	}
 	if err := s.flushLocked(nil); err != nil {
 		return

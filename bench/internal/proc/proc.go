@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -93,10 +94,15 @@ type Runtime struct {
 }
 
 // ReadRuntime reads the calling process's figures, after a garbage
-// collection when gc is set, so that the heap holds only live objects.
+// collection when gc is set, so that the heap holds only live objects and
+// the RSS only the pages they and the stacks occupy: the collection is
+// debug.FreeOSMemory's, which also returns the freed pages to the
+// operating system. Without that, the RSS counts garbage from whenever the
+// last cycle ran, which moves by kilobytes per stream between runs of the
+// same server.
 func ReadRuntime(gc bool) Runtime {
 	if gc {
-		runtime.GC()
+		debug.FreeOSMemory()
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)

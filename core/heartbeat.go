@@ -1,0 +1,157 @@
+package core
+
+import (
+	"sync"
+	"time"
+)
+
+// beats schedules the heartbeats of every stream in the process on one
+// runtime timer: a min-heap of streams by the time their heartbeat is due.
+// A runtime timer of its own per stream (time.AfterFunc) costs about 140
+// bytes, as much as a tenth of what streamkit adds to an idle stream; a
+// place in the heap costs a pointer. The heap changes when a stream opens,
+// ends, or its heartbeat fires (once per heartbeat interval), never on a
+// write, so its lock is cold.
+//
+// Each due heartbeat runs in a goroutine of its own, as a time.AfterFunc
+// callback would: writing one may block on a slow client, up to the write
+// deadline, and must not hold up the others.
+var beats beatQueue
+
+type beatQueue struct {
+	mu    sync.Mutex
+	heap  []*Stream // by hbDue; each stream's hbIndex is its place
+	timer *time.Timer
+	armed int64 // when the timer fires, Unix nanoseconds; 0 when it is stopped
+}
+
+// schedule sets s's next heartbeat at due (Unix nanoseconds), queueing s
+// or moving it. A stream that has ended is not queued: release, which
+// marks it ended before it calls remove, may run while its heartbeat
+// reschedules itself.
+func (q *beatQueue) schedule(s *Stream, due int64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if s.closed.Load() {
+		return
+	}
+	s.hbDue = due
+	if s.hbIndex < 0 {
+		s.hbIndex = int32(len(q.heap))
+		q.heap = append(q.heap, s)
+	}
+	q.fix(int(s.hbIndex))
+	q.armLocked()
+}
+
+// remove takes s out of the queue, if it is there.
+func (q *beatQueue) remove(s *Stream) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	i := int(s.hbIndex)
+	if i < 0 {
+		return
+	}
+	last := len(q.heap) - 1
+	q.swap(i, last)
+	q.heap[last] = nil
+	q.heap = q.heap[:last]
+	s.hbIndex = -1
+	if i < last {
+		q.fix(i)
+	}
+	if len(q.heap) == 0 {
+		// Let the backing array go with the last stream.
+		q.heap = nil
+	}
+}
+
+// fire starts the heartbeats that are due and arms the timer for the next.
+func (q *beatQueue) fire() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.armed = 0
+	now := time.Now().UnixNano()
+	for len(q.heap) > 0 && q.heap[0].hbDue <= now {
+		s := q.heap[0]
+		last := len(q.heap) - 1
+		q.swap(0, last)
+		q.heap[last] = nil
+		q.heap = q.heap[:last]
+		s.hbIndex = -1
+		if last > 0 {
+			q.down(0)
+		}
+		go s.heartbeatFired()
+	}
+	if len(q.heap) == 0 {
+		q.heap = nil
+	}
+	q.armLocked()
+}
+
+// armLocked makes the timer fire when the earliest heartbeat is due, unless
+// it already fires by then.
+func (q *beatQueue) armLocked() {
+	if len(q.heap) == 0 {
+		return
+	}
+	due := q.heap[0].hbDue
+	if q.armed != 0 && q.armed <= due {
+		return
+	}
+	q.armed = due
+	d := time.Duration(due - time.Now().UnixNano())
+	if q.timer == nil {
+		q.timer = time.AfterFunc(d, q.fire)
+		return
+	}
+	q.timer.Reset(d)
+}
+
+func (q *beatQueue) less(i, j int) bool { return q.heap[i].hbDue < q.heap[j].hbDue }
+
+func (q *beatQueue) swap(i, j int) {
+	q.heap[i], q.heap[j] = q.heap[j], q.heap[i]
+	q.heap[i].hbIndex = int32(i)
+	q.heap[j].hbIndex = int32(j)
+}
+
+// fix restores the heap order after the element at i changed.
+func (q *beatQueue) fix(i int) {
+	if !q.down(i) {
+		q.up(i)
+	}
+}
+
+func (q *beatQueue) up(i int) {
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !q.less(i, parent) {
+			return
+		}
+		q.swap(i, parent)
+		i = parent
+	}
+}
+
+// down moves the element at i down; it reports whether it moved.
+func (q *beatQueue) down(i int) bool {
+	start, n := i, len(q.heap)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		least := l
+		if r := l + 1; r < n && q.less(r, l) {
+			least = r
+		}
+		if !q.less(least, i) {
+			break
+		}
+		q.swap(i, least)
+		i = least
+	}
+	return i > start
+}
