@@ -19,7 +19,7 @@
 #   HUB_IDLE_RUNS (2)   rounds that also run the 10,000 topics x 10
 #                       subscribers idle-memory benchmark
 #   STREAMS (5000)      idle streams per server
-#   IDLE_ROUNDS (2)     rounds of the idle-stream runs
+#   IDLE_ROUNDS (3)     rounds of the idle-stream runs (median)
 #   PROFILE_FRAMEWORKS  frameworks whose flush-per-event server is profiled
 #                       against the hand-written loop (all of them)
 #   PROFILE_M (40000)   events per stream of those profiled runs
@@ -32,7 +32,7 @@ M=${M:-20000}
 ROUNDS=${ROUNDS:-3}
 RUNS=${RUNS:-2}
 STREAMS=${STREAMS:-5000}
-IDLE_ROUNDS=${IDLE_ROUNDS:-2}
+IDLE_ROUNDS=${IDLE_ROUNDS:-3}
 BENCHTIME=${BENCHTIME:-200ms}
 HUB_ROUNDS=${HUB_ROUNDS:-100}
 PUBLISH_TIME=${PUBLISH_TIME:-500ms}

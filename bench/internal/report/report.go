@@ -543,7 +543,7 @@ func idleSection(recs []results.Record) section {
 			break
 		}
 	}
-	s.intro = fmt.Sprintf("%s idle SSE streams held open on one server, each after its first event; growth over a baseline taken after a warm-up, divided by the number of streams (median over %d round(s)). RSS from `/proc/<pid>/status`; Go heap (in use) and goroutine stacks from `runtime.MemStats` after a GC. \"vs own\" is the row's RSS per stream over the framework's own handler's: below 1 is leaner. The target is judged on RSS.\n\n", fmtInt(float64(streams)), rounds(recs))
+	s.intro = fmt.Sprintf("%s idle SSE streams held open on one server, each after its first event; growth over a baseline taken after a warm-up, divided by the number of streams (median over %d round(s)). Both read after `debug.FreeOSMemory` (a GC that also returns freed pages to the system, so that garbage from setting the streams up does not count): RSS from `/proc/<pid>/status`, Go heap (in use) and goroutine stacks from `runtime.MemStats`. \"vs own\" is the row's RSS per stream over the framework's own handler's: below 1 is leaner. The target is judged on RSS.\n\n", fmtInt(float64(streams)), rounds(recs))
 	var t strings.Builder
 	t.WriteString("| framework | handler | vs own (RSS) | RSS / stream | heap / stream | stacks / stream | goroutines / stream | target |\n|---|---|---:|---:|---:|---:|---:|---|\n")
 	for _, fw := range frameworkOrder {
