@@ -109,11 +109,13 @@ func TestRender(t *testing.T) {
 		{"multiline floor informational", "SSE encode, 10 lines: within 2× of the hand-written floor: 3.00× the floor's time (150.0 vs 50.0 ns/op)"},
 		{"ndjson", "| streamkit `ndjson.Encoder` | 0.80× | 250.0 | 0 | 0 |"},
 		{"e2e vs loop", "| gin, flush per event: ≥ 0.95× the hand-written loop | 0.97× | met |  |"},
-		{"e2e vs own", "| gin, flush per event: ≥ 1.0× the framework's own way | 1.30× | met |  |"},
+		// Judged on the ratio within a round: 780,000 over the first
+		// round's own, 500,000, not over the median of own's rounds.
+		{"e2e vs own, paired by round", "| gin, flush per event: ≥ 1.0× the framework's own way | 1.56× | met |  |"},
 		{"e2e not measured", "| echo, flush per event: ≥ 1.0× the framework's own way |  | not measured |  |"},
 		{"hertz standard not measured", "| hertz (standard), flush per event: ≥ 0.95× the hand-written loop |  | not measured |  |"},
 		{"coalesce informational", "gin, coalesced over flush per event (the old ≥ 3× goal): 2.56×"},
-		{"e2e row", "| gin | **streamkit adapter, flush per event** | 1.30× | 780,000 | 1.60 | 0.97× loop: met (CPU/event 1.07× loop's); 1.30× own: met (CPU/event 0.64× own's) |"},
+		{"e2e row", "| gin | **streamkit adapter, flush per event** | 1.30× | 780,000 | 1.60 | 0.97× loop: met (CPU/event 1.07× loop's); 1.56× own: met (CPU/event 0.64× own's) |"},
 		{"coalesce row", "| gin | **streamkit adapter, coalesced** (32 KiB / 5 ms) | 3.33× | 2,000,000 | 0.20 | 2.56× flush per event (CPU/event 0.12×) |"},
 		// gin/own has two rounds: 500,000 and 700,000 events/s.
 		{"e2e median of rounds", "| gin | own: `c.SSEvent` path (`c.Render` of `sse.Event`) + `c.Writer.Flush()` | 1.00× | 600,000 | 2.50 | – |"},
