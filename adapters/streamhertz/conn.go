@@ -22,9 +22,12 @@ import (
 	"github.com/streamkit/streamkit/core"
 )
 
-// bindingKey is where [NewConn] records its binding in the RequestContext, so
-// that [Middleware] finds it after the handler chain, even when something
-// reset the response and dropped the hijacked writer.
+// bindingKey is where [NewConn] also records its binding in the
+// RequestContext's Keys under [Middleware], so that the middleware finds it
+// after the handler chain even when something reset the response and
+// dropped the hijack writer through which [boundTo] finds it otherwise.
+// Only under the middleware, which creates the Keys map anyway: a map per
+// request would cost an idle stream a few hundred bytes.
 const bindingKey = "github.com/streamkit/streamkit/adapters/streamhertz.binding"
 
 // finalWriteTimeout bounds the write that ends a stream (the last chunk and
@@ -45,27 +48,48 @@ var (
 )
 
 // mode is how the body reaches the client, chosen by Start.
-type mode int
+type mode uint8
 
 const (
-	modeChunked  mode = iota + 1 // HTTP/1.1: Transfer-Encoding: chunked
-	modeClose                    // HTTP/1.0: raw bytes, ended by closing the connection
-	modeHeadOnly                 // HEAD, 1xx, 204, 304: the header and no body
-	modeInner                    // a hijack writer installed before the binding
+	// modeBody: through binding.body, a chunked writer for HTTP/1.1
+	// (Transfer-Encoding: chunked) or the hijack writer that was on the
+	// response before the binding (a compression middleware's, say).
+	modeBody     mode = iota + 1
+	modeClose         // HTTP/1.0: raw bytes, ended by closing the connection
+	modeHeadOnly      // HEAD, 1xx, 204, 304: the header and no body
 )
+
+// clockBase is the origin of binding.deadline: a monotonic reading, so that
+// a deadline kept as a Duration compares as a time.Time would.
+var clockBase = time.Now()
 
 // binding is the core.Conn for one hertz request. Its methods other than
 // Context run under the core.Stream's lock, but hertz calls the hijack
 // writer's Finalize from its own goroutine once the handler chain returns,
 // so the state below is guarded by mu all the same.
+//
+// An idle stream keeps its binding for as long as it lasts, so the fields
+// are few and ordered to fit a 128-byte allocation: the hijack writer is the
+// binding itself under another type, the response's writer is the
+// connection (hertz's GetWriter returns GetConn), and the deadline is a
+// Duration rather than a time.Time.
 type binding struct {
-	rc     *app.RequestContext
-	netc   network.Conn
-	out    network.Writer
-	hw     *hijack
-	ctx    context.Context
-	cancel context.CancelFunc
-	connc  context.Context // hertz's c: the connection's context
+	rc *app.RequestContext
+	// netc is the connection, which is also the response's network.Writer.
+	netc     network.Conn
+	ctx      context.Context
+	cancel   context.CancelFunc
+	connDone <-chan struct{} // hertz's c.Done(): the connection's context
+
+	mu   sync.Mutex
+	body network.ExtWriter // modeBody's writer; before Start, a hijack writer found at binding time
+	// err is the first write or flush error, sticky; once finalized, what
+	// finalize returned.
+	err      error
+	deadline time.Duration // the write deadline in force, since clockBase; 0 for none
+	span     time.Duration
+	mode     mode // set by Start
+
 	// watched: hertz reads the connection in the background during the
 	// response to sense a disconnect (the standard transport with
 	// WithSenseClientDisconnection, on a request without a body stream).
@@ -73,18 +97,10 @@ type binding struct {
 	http10  bool
 	head    bool
 
-	mu        sync.Mutex
-	started   bool              // Start was called
-	mode      mode              // set by Start
-	body      network.ExtWriter // the writer of modeChunked and modeInner
-	inner     network.ExtWriter // a hijack writer found at binding time
-	sentHead  bool              // the header is in the connection's buffer
-	err       error             // the first write or flush error; sticky
-	released  bool              // the handler chain returned
+	started   bool // Start was called
+	sentHead  bool // the header is in the connection's buffer
+	released  bool // the handler chain returned
 	finalized bool
-	finalErr  error
-	deadline  time.Time // the write deadline in force; zero for none
-	span      time.Duration
 	touched   bool // SetWriteDeadline was called on the connection
 }
 
@@ -168,39 +184,51 @@ func bind(c context.Context, ctx *app.RequestContext) (*binding, error) {
 	if err := streamable(ctx); err != nil {
 		return nil, err
 	}
-	if _, ok := ctx.Get(bindingKey); ok {
+	if boundTo(ctx) != nil {
 		return nil, errBound
+	}
+	netc := ctx.GetConn()
+	if w, ok := ctx.GetWriter().(network.Conn); !ok || w != netc {
+		// The binding writes through the connection (see binding.netc).
+		return nil, fmt.Errorf("streamhertz: the response writer is not the connection: %w", errors.ErrUnsupported)
 	}
 	if c == nil {
 		c = context.Background()
 	}
 	b := &binding{
 		rc:     ctx,
-		netc:   ctx.GetConn(),
-		out:    ctx.GetWriter(),
+		netc:   netc,
+		body:   ctx.Response.GetHijackWriter(),
 		http10: ctx.Request.Header.GetProtocol() == consts.HTTP10,
 		head:   ctx.IsHead(),
 	}
-	b.inner = ctx.Response.GetHijackWriter()
 	// hertz's context belongs to the connection: the request's own ends
 	// with it (a disconnect, with WithSenseClientDisconnection) and when
-	// release runs as the handler returns.
+	// release runs as the handler returns. This level is the one context
+	// the binding adds: core.New derives its own from it, and nothing
+	// cheaper ends both with c and with the handler (a context type of
+	// our own would need a registration on c and a Done channel too).
 	b.ctx, b.cancel = context.WithCancel(c)
-	b.connc = c
-	_, b.watched = b.netc.(interface{ DetectConnectionClose() })
+	b.connDone = c.Done()
+	_, b.watched = netc.(interface{ DetectConnectionClose() })
 	b.watched = b.watched && !ctx.Request.IsBodyStream()
-	b.hw = &hijack{b: b}
-	ctx.Response.HijackWriter(b.hw)
-	ctx.Set(bindingKey, b)
+	ctx.Response.HijackWriter(b.hijacker())
+	if stateOf(ctx) != nil {
+		ctx.Set(bindingKey, b)
+	}
 	return b, nil
 }
 
-// boundTo returns the binding of ctx, or nil.
+// hijacker returns b as the hijack writer it installs on the response.
+func (b *binding) hijacker() network.ExtWriter { return (*hijack)(b) }
+
+// boundTo returns the binding of ctx, or nil: the response's hijack writer,
+// or, when something reset the response, what [Middleware] recorded.
 func boundTo(ctx *app.RequestContext) *binding {
-	v, ok := ctx.Get(bindingKey)
-	if !ok {
-		return nil
+	if h, ok := ctx.Response.GetHijackWriter().(*hijack); ok {
+		return (*binding)(h)
 	}
+	v, _ := ctx.Get(bindingKey)
 	b, _ := v.(*binding)
 	return b
 }
@@ -227,7 +255,7 @@ func (b *binding) Start(status int) error {
 	if b.started {
 		return nil
 	}
-	if b.rc.Response.GetHijackWriter() != b.hw {
+	if b.rc.Response.GetHijackWriter() != b.hijacker() {
 		return errResetResp
 	}
 	b.started = true
@@ -243,8 +271,10 @@ func (b *binding) Start(status int) error {
 		if b.http10 {
 			h.SetConnectionClose(true)
 		}
-	case b.inner != nil:
-		b.mode, b.body = modeInner, b.inner
+	case b.body != nil:
+		// The hijack writer found at binding time; or, after unstart, the
+		// chunked writer of the first Start, which has written nothing.
+		b.mode = modeBody
 	case b.http10:
 		// No chunked encoding for HTTP/1.0: no length and no
 		// Transfer-Encoding, so the body runs until the connection closes.
@@ -253,8 +283,8 @@ func (b *binding) Start(status int) error {
 		h.Del(consts.HeaderContentLength)
 		h.SetConnectionClose(true)
 	default:
-		b.mode = modeChunked
-		b.body = resp.NewChunkedBodyWriter(&b.rc.Response, b.out)
+		b.mode = modeBody
+		b.body = resp.NewChunkedBodyWriter(&b.rc.Response, b.netc)
 	}
 	return nil
 }
@@ -272,7 +302,7 @@ func (b *binding) Write(p []byte) (int, error) {
 	}
 	var err error
 	switch b.mode {
-	case modeChunked, modeInner:
+	case modeBody:
 		var n int
 		n, err = b.body.Write(p)
 		b.sentHead = true
@@ -305,7 +335,7 @@ func (b *binding) Flush() error {
 	}
 	var err error
 	switch b.mode {
-	case modeChunked, modeInner:
+	case modeBody:
 		if !b.sentHead {
 			// A zero-length write sends the header and no chunk.
 			_, err = b.body.Write(nil)
@@ -316,7 +346,7 @@ func (b *binding) Flush() error {
 		}
 	default:
 		if err = b.headerLocked(); err == nil {
-			err = b.out.Flush()
+			err = b.netc.Flush()
 		}
 	}
 	if err != nil {
@@ -344,9 +374,12 @@ func (b *binding) SetWriteDeadline(t time.Time) error {
 		return fmt.Errorf("streamhertz: set write deadline: %w", err)
 	}
 	b.touched = true
-	b.deadline = t
+	b.deadline = 0
 	if !t.IsZero() {
 		b.span = time.Until(t)
+		if b.deadline = t.Sub(clockBase); b.deadline == 0 {
+			b.deadline = -1 // 0 means none; a nanosecond earlier is as past
+		}
 	}
 	return nil
 }
@@ -373,14 +406,14 @@ func (b *binding) headerLocked() error {
 		return nil
 	}
 	b.sentHead = true
-	return resp.WriteHeader(&b.rc.Response.Header, b.out)
+	return resp.WriteHeader(&b.rc.Response.Header, b.netc)
 }
 
 // copyLocked copies p into the connection's buffer. Copying, rather than
 // handing p over (WriteBinary keeps large slices until the flush), leaves
 // the caller free to reuse p at once.
 func (b *binding) copyLocked(p []byte) error {
-	buf, err := b.out.Malloc(len(p))
+	buf, err := b.netc.Malloc(len(p))
 	if err != nil {
 		return err
 	}
@@ -392,7 +425,7 @@ func (b *binding) copyLocked(p []byte) error {
 // whatever the transport called it: netpoll's write timeout is not
 // os.ErrDeadlineExceeded.
 func (b *binding) failLocked(op string, err error) error {
-	if !b.deadline.IsZero() && !time.Now().Before(b.deadline) && !errors.Is(err, os.ErrDeadlineExceeded) {
+	if b.deadline != 0 && time.Since(clockBase) >= b.deadline && !errors.Is(err, os.ErrDeadlineExceeded) {
 		err = fmt.Errorf("streamhertz: %s: %w (%w)", op, err, os.ErrDeadlineExceeded)
 	} else {
 		err = fmt.Errorf("streamhertz: %s: %w", op, err)
@@ -445,8 +478,8 @@ func (b *binding) unstart() bool {
 func (b *binding) keep() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.sentHead && b.rc.Response.GetHijackWriter() != b.hw {
-		b.rc.Response.HijackWriter(b.hw)
+	if hw := b.hijacker(); b.sentHead && b.rc.Response.GetHijackWriter() != hw {
+		b.rc.Response.HijackWriter(hw)
 	}
 }
 
@@ -458,7 +491,7 @@ func (b *binding) finalize() error {
 	b.releaseLocked()
 	if b.finalized {
 		defer b.mu.Unlock()
-		return b.finalErr
+		return b.err
 	}
 	b.finalized = true
 	err := b.finalizeLocked()
@@ -466,7 +499,9 @@ func (b *binding) finalize() error {
 	if gone {
 		err = fmt.Errorf("%w (%w)", err, errs.ErrShortConnection)
 	}
-	b.finalErr = err
+	// Every later call fails as released, so err may replace the
+	// stream's error: a second Finalize returns it.
+	b.err = err
 	b.mu.Unlock()
 	if gone && b.watched {
 		b.awaitWatcher()
@@ -487,7 +522,7 @@ func (b *binding) awaitWatcher() {
 	t := time.NewTimer(goneWait)
 	defer t.Stop()
 	select {
-	case <-b.connc.Done():
+	case <-b.connDone:
 	case <-t.C:
 	}
 }
@@ -509,7 +544,7 @@ func (b *binding) finalizeLocked() error {
 		// The stream never started: the handler answered normally (or not
 		// at all), so write that answer as hertz would have.
 		b.rc.Response.HijackWriter(nil)
-		return b.untouch(resp.Write(&b.rc.Response, b.out))
+		return b.untouch(resp.Write(&b.rc.Response, b.netc))
 	}
 	if b.err != nil {
 		// The connection failed mid-stream; hertz closes it on this error.
@@ -527,11 +562,11 @@ func (b *binding) finalizeLocked() error {
 	b.touched = true
 	var err error
 	switch b.mode {
-	case modeChunked, modeInner:
+	case modeBody:
 		err = b.body.Finalize()
 	default:
 		if err = b.headerLocked(); err == nil {
-			err = b.out.Flush()
+			err = b.netc.Flush()
 		}
 	}
 	return b.untouch(err)
@@ -549,16 +584,17 @@ func (b *binding) untouch(err error) error {
 	return err
 }
 
-// hijack is the network.ExtWriter installed on the response. hertz writes
-// through it (ctx.Write, Response.AppendBody, Response.SetBody) and calls
-// Finalize after the handler chain. The stream itself writes through the
-// binding, never through here.
-type hijack struct{ b *binding }
+// hijack is the network.ExtWriter installed on the response: the binding
+// itself under another type, so that installing it allocates nothing.
+// hertz writes through it (ctx.Write, Response.AppendBody,
+// Response.SetBody) and calls Finalize after the handler chain. The stream
+// itself writes through the binding, never through here.
+type hijack binding
 
 // Write takes hertz's body writes: into the ordinary body until the stream
 // starts, refused afterwards.
 func (h *hijack) Write(p []byte) (int, error) {
-	b := h.b
+	b := (*binding)(h)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.started {
@@ -569,7 +605,7 @@ func (h *hijack) Write(p []byte) (int, error) {
 
 // SetBody is what Response.SetBody calls on a hijack writer that has it.
 func (h *hijack) SetBody(p []byte) {
-	b := h.b
+	b := (*binding)(h)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.started {
@@ -580,7 +616,7 @@ func (h *hijack) SetBody(p []byte) {
 
 // Flush is ctx.Flush: a flush of the stream, if it has started.
 func (h *hijack) Flush() error {
-	b := h.b
+	b := (*binding)(h)
 	b.mu.Lock()
 	started := b.started && !b.released
 	b.mu.Unlock()
@@ -592,4 +628,4 @@ func (h *hijack) Flush() error {
 
 // Finalize implements network.ExtWriter; hertz calls it once the handler
 // chain has returned.
-func (h *hijack) Finalize() error { return h.b.finalize() }
+func (h *hijack) Finalize() error { return (*binding)(h).finalize() }

@@ -268,12 +268,17 @@ func TestOrdinaryAnswer(t *testing.T) {
 	}
 }
 
-// TestSecondConn checks that a request is bound at most once.
+// TestSecondConn checks that a request is bound at most once, and that
+// binding it leaves hertz's Keys map uncreated: an idle stream would pay a
+// few hundred bytes for it.
 func TestSecondConn(t *testing.T) {
 	h := newServer(t, transports[0])
 	h.GET("/", func(c context.Context, ctx *app.RequestContext) {
 		if _, err := NewConn(c, ctx); err != nil {
 			t.Errorf("first Conn: %v", err)
+		}
+		if ctx.Keys != nil {
+			t.Errorf("Keys = %v after NewConn, want no map", ctx.Keys)
 		}
 		if _, err := NewConn(c, ctx); !errors.Is(err, errBound) {
 			t.Errorf("second Conn: %v, want %v", err, errBound)
@@ -286,6 +291,30 @@ func TestSecondConn(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+}
+
+// TestSecondConnAfterReset checks that under Middleware a request stays
+// bound once after a reset dropped the hijack writer, and that the
+// middleware still ends the stream with its final chunk.
+func TestSecondConnAfterReset(t *testing.T) {
+	h := newServer(t, transports[0])
+	h.GET("/", Middleware(nil), func(c context.Context, ctx *app.RequestContext) {
+		st := mustStream(t, c, ctx, nil)
+		if st == nil {
+			return
+		}
+		defer st.Close()
+		st.Write([]byte("one\n")) //nolint:errcheck
+		st.Flush()                //nolint:errcheck
+		ctx.Response.Reset()
+		if _, err := NewConn(c, ctx); !errors.Is(err, errBound) {
+			t.Errorf("Conn after a reset: %v, want %v", err, errBound)
+		}
+	})
+	raw := rawExchange(t, startServer(t, h), "/")
+	if n := strings.Count(raw, "HTTP/1.1 "); n != 1 || !strings.HasSuffix(raw, "one\n\r\n0\r\n\r\n") {
+		t.Errorf("response = %q, want the stream alone, ended by its final chunk", raw)
+	}
 }
 
 // TestUnsupported checks that Conn refuses, before writing anything, a

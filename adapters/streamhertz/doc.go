@@ -46,7 +46,8 @@
 // write into the connection's next response. Do not reset the response
 // (ctx.AbortWithMsg, Response.Reset) after a stream started: [Middleware]
 // repairs it, but without the middleware hertz would write a second
-// response after the stream.
+// response after the stream, and the request would lose track of its
+// binding (a second NewConn would no longer be refused).
 //
 // # Disconnects: WithSenseClientDisconnection
 //
