@@ -37,6 +37,7 @@ type Hub struct {
 	reg        *core.Registry
 	obs        Observer
 	closed     atomic.Bool
+	wakers     atomic.Int64 // running wakers of all topics, for the tests
 
 	mu     sync.Mutex
 	topics map[string]*topic
