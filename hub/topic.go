@@ -124,9 +124,8 @@ func (t *topic) close() {
 	for _, s := range t.subs {
 		s.signal()
 	}
-	ws := t.dropWakers()
+	t.dropWakers() // Hub.Close waits for them
 	t.mu.Unlock()
-	ws.wait()
 	t.stop()
 }
 

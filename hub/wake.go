@@ -20,7 +20,10 @@ var parallelWake = 16 << 10
 // the threshold does not start and stop them on every change, and stops
 // them when it falls below that or is closed. They live as long as the
 // subscriptions that made the topic big: a hub whose topics are small
-// holds none.
+// holds none. The Subscription.Close that shrinks the topic waits for its
+// wakers to exit, and Hub.Close for all of the hub's. When GOMAXPROCS
+// grows, the next publish that can use more wakers replaces them; when it
+// shrinks, the extra ones stay idle.
 //
 // A publish hands each waker a job, a slice of the subscribers, through a
 // buffered channel, does the first slice itself and waits for the others.
@@ -52,6 +55,7 @@ type wakeCount struct {
 func startWakers(t *topic, n int) *wakers {
 	ws := &wakers{jobs: make(chan *wakeJob, n), job: make([]wakeJob, n)}
 	ws.exited.Add(n)
+	t.hub.wakersExited.Add(n)
 	t.hub.wakers.Add(int64(n))
 	for range n {
 		go ws.run(t)
@@ -62,6 +66,7 @@ func startWakers(t *topic, n int) *wakers {
 func (ws *wakers) run(t *topic) {
 	defer func() {
 		t.hub.wakers.Add(-1)
+		t.hub.wakersExited.Done()
 		ws.exited.Done()
 	}()
 	for j := range ws.jobs {
@@ -77,8 +82,8 @@ func (ws *wakers) wait() {
 	}
 }
 
-// dropWakers detaches t's wakers and tells them to exit; the caller, once
-// it has let go of t.mu, waits for them with wait. t.mu is held, so no
+// dropWakers detaches t's wakers and tells them to exit; the caller may
+// wait for them with wait once it has let go of t.mu. t.mu is held, so no
 // publish is using them.
 func (t *topic) dropWakers() *wakers {
 	ws := t.wakers
@@ -111,6 +116,13 @@ func (t *topic) wakeAll(seq uint64) wakeCount {
 		return t.wake(seq, subs)
 	}
 	ws := t.wakers
+	if ws != nil && len(ws.job) < k-1 {
+		// GOMAXPROCS grew (the runtime follows a container's CPU
+		// limit): make room for more wakers. The old ones are idle and
+		// need no lock to exit.
+		t.dropWakers().wait()
+		ws = nil
+	}
 	if ws == nil {
 		if t.closed.Load() {
 			// Hub.Close has dropped the wakers, or will not see these.

@@ -262,3 +262,28 @@ func TestWakersClose(t *testing.T) {
 	wg.Wait()
 	wantWakers(t, h, 0)
 }
+
+// TestWakersMoreProcessors raises GOMAXPROCS under a big topic, as the
+// runtime does when a container's CPU limit grows: the next publish that
+// can use more wakers replaces them, and a lower GOMAXPROCS keeps them.
+func TestWakersMoreProcessors(t *testing.T) {
+	needProcs(t)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	defer hub.SetParallelWake(2)()
+	h := newHub(t, nil)
+	subs := make([]*hub.Subscription, 8)
+	for i := range subs {
+		subs[i] = hubtest.Subscribe(t, h, "wide", "")
+	}
+	for i, c := range []struct{ procs, wakers int }{{2, 1}, {4, 3}, {3, 3}, {2, 3}} {
+		runtime.GOMAXPROCS(c.procs)
+		data := fmt.Sprint("e", i)
+		hubtest.Publish(t, h, "wide", data)
+		if got := h.Wakers(); got != c.wakers {
+			t.Errorf("GOMAXPROCS %d: %d wakers; want %d", c.procs, got, c.wakers)
+		}
+		for _, s := range subs {
+			expectData(t, s, data)
+		}
+	}
+}
