@@ -40,7 +40,11 @@
 // events; a subscriber's queue is the part of the ring it has not read,
 // bounded by [Options.QueueSize]. Publishing stores the event in the ring
 // and wakes each subscriber with a non-blocking signal; it never waits for
-// one, and costs the same allocations for ten subscribers or ten thousand.
+// one, and costs the same allocations for ten subscribers or a hundred
+// thousand. A topic with tens of thousands of subscribers shares the
+// wake-ups between the publisher and a few goroutines of its own, one per
+// further processor, started by the first publish that needs them and
+// stopped when the topic shrinks or the hub is closed.
 // When a subscriber's queue is full, [Options.Policy] applies: [DropOldest]
 // (it gets a resync, then the newest events) or [Disconnect] (it is cut off
 // with [ErrSlowSubscriber] and told where to resume). Both are counted in

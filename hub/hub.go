@@ -37,6 +37,11 @@ type Hub struct {
 	reg        *core.Registry
 	obs        Observer
 	closed     atomic.Bool
+	wakers     atomic.Int64 // running wakers of all topics, for the tests
+	// wakersExited counts the topics' wakers, for Close to wait for: those
+	// a shrinking topic dropped included. None start once the topics are
+	// closed.
+	wakersExited sync.WaitGroup
 
 	mu     sync.Mutex
 	topics map[string]*topic
@@ -235,8 +240,10 @@ func (h *Hub) Subscribe(ctx context.Context, topic, lastEventID string) (*Subscr
 // Close ends every subscription (their next read returns an error matching
 // [ErrClosed], and [Hub.ServeSSE] closes its stream), stops the backend
 // subscriptions, and closes the backend if the hub created it. Publish and
-// Subscribe fail afterwards. Close is idempotent and does not wait for the
-// subscribers' handlers to return.
+// Subscribe fail afterwards. Close is idempotent; it waits for the
+// goroutines the hub runs to wake big topics' subscribers (see the
+// package's "Fan-out and slow subscribers"), not for the subscribers'
+// handlers to return.
 //
 // For a graceful shutdown, call [core.Registry.Shutdown] first, so that
 // every stream sends its farewell (a reconnect hint) at a random moment,
@@ -255,6 +262,7 @@ func (h *Hub) Close() error {
 	for _, t := range ts {
 		t.close()
 	}
+	h.wakersExited.Wait()
 	if h.ownBackend {
 		return h.backend.Close()
 	}

@@ -202,7 +202,9 @@ func (s *Subscription) Close() {
 		t.subs[s.idx].idx = s.idx
 		t.subs[last] = nil
 		t.subs = t.subs[:last]
+		ws := t.shrunk()
 		t.mu.Unlock()
+		ws.wait()
 		s.signal()
 		s.hub.release(t)
 		if s.hub.obs != nil {

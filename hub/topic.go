@@ -2,7 +2,6 @@ package hub
 
 import (
 	"context"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,6 +45,7 @@ type topic struct {
 	seq    uint64   // sequence number of the newest entry; the first is 1
 	last   Position // position of the newest entry, or the head at start
 	subs   []*Subscription
+	wakers *wakers // while the topic is big enough for them; see wakeAll
 	ring   []atomic.Pointer[entry]
 	mask   uint64
 	closed atomic.Bool
@@ -124,6 +124,7 @@ func (t *topic) close() {
 	for _, s := range t.subs {
 		s.signal()
 	}
+	t.dropWakers() // Hub.Close waits for them
 	t.mu.Unlock()
 	t.stop()
 }
@@ -239,12 +240,6 @@ func (t *topic) pushResync(reason Reason, last Position) {
 	t.push(&entry{pos: last, ev: ev})
 }
 
-// parallelWake is the number of subscribers past which push wakes them
-// from several goroutines, one per processor: each wake-up readies a
-// goroutine, and with a hundred thousand subscribers one loop doing them
-// all is what the last subscriber waits for.
-var parallelWake = 16 << 10
-
 // push adds e to the ring and wakes the subscribers, applying the slow
 // policy to those whose queue overflows. It never blocks on a subscriber,
 // and allocates nothing per subscriber.
@@ -254,65 +249,10 @@ func (t *topic) push(e *entry) {
 	e.seq = t.seq
 	t.ring[e.seq&t.mask].Store(e)
 	t.last = e.pos
-	subs := t.subs
-	var w wakeCount
-	if k := min(runtime.GOMAXPROCS(0), len(subs)/parallelWake); k > 1 {
-		// The helpers read t.subs while push holds t.mu, and are done
-		// before it lets go.
-		per := (len(subs) + k - 1) / k
-		counts := make([]wakeCount, k)
-		var wg sync.WaitGroup
-		for i := 1; i < k; i++ {
-			wg.Go(func() { counts[i] = t.wake(e.seq, subs[i*per:min(len(subs), (i+1)*per)]) })
-		}
-		counts[0] = t.wake(e.seq, subs[:per])
-		wg.Wait()
-		for _, c := range counts {
-			w.dropped += c.dropped
-			w.slow += c.slow
-		}
-	} else {
-		w = t.wake(e.seq, subs)
-	}
+	w := t.wakeAll(e.seq)
 	t.mu.Unlock()
 	t.hub.countDropped(t.name, w.dropped)
 	t.hub.countSlow(t.name, w.slow)
-}
-
-// wakeCount is what waking subscribers cost them under the slow policy.
-type wakeCount struct {
-	dropped int64
-	slow    int
-}
-
-// wake signals subs that the entry seq is in the ring, first moving the
-// cursor of each whose queue overflowed as the slow policy says.
-func (t *topic) wake(seq uint64, subs []*Subscription) (w wakeCount) {
-	h := t.hub
-	for _, s := range subs {
-		v := s.cursor.Load()
-		for v&deadBit == 0 && seq-(v&seqMask) > h.queue {
-			// Queue full: the subscriber has more than QueueSize
-			// unread events.
-			var nv uint64
-			if h.policy == Disconnect {
-				nv = v | deadBit
-			} else {
-				nv = (seq - h.queue) | gapBit
-			}
-			if s.cursor.CompareAndSwap(v, nv) {
-				if h.policy == Disconnect {
-					w.slow++
-				} else {
-					w.dropped += int64(seq - h.queue - (v & seqMask))
-				}
-				break
-			}
-			v = s.cursor.Load()
-		}
-		s.signal()
-	}
-	return w
 }
 
 // at returns the ring's entry with sequence number seq, or nil when the slot
