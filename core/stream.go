@@ -18,12 +18,19 @@ import (
 const retainLimit = 64 << 10
 
 // sendBuf holds the bytes a stream has encoded and not yet written. A
-// stream takes one from bufPool for its first message after a flush and
-// gives it back once the flush has written it, so an idle stream holds no
-// buffer at all, whatever size its last message was, and a busy one costs
-// no allocation per message. The pointer wrapper lets Put store it
-// without allocating.
+// stream takes one from bufPool for a message when it holds none, and
+// gives it back once a flush has written it, unless messages are coming in
+// a burst: a flush of messages less than burstGap after a flush of
+// messages keeps the buffer for the next, so that a busy stream spends
+// nothing on the pool, and the heartbeat of a stream gone idle gives it
+// back. An idle stream thus holds no buffer, whatever size its last
+// message was, and no stream allocates per message. The pointer wrapper
+// lets Put store it without allocating.
 type sendBuf struct{ b []byte }
+
+// burstGap is the longest pause between two flushes of messages that keeps
+// a stream's buffer: the coarse clock's tick, the finest gap it can tell.
+const burstGap = int64(clockTick)
 
 var bufPool = sync.Pool{New: func() any { return &sendBuf{b: make([]byte, 0, 512)} }}
 
@@ -81,6 +88,7 @@ type Stream struct {
 	started    bool
 	armed      bool  // flushTimer is running
 	noDeadline bool  // the Conn cannot set deadlines
+	burst      bool  // the last flush carried messages: see sendBuf
 	deadline   int64 // the write deadline in force, Unix nanoseconds; 0 for none
 	lastWrite  int64 // when the last flush began, by the coarse clock
 	opened     int64 // when New ran, by the coarse clock
@@ -417,7 +425,15 @@ func (s *Stream) flushLocked(extra []byte) error {
 		s.out = nil
 		return s.failLocked(err)
 	}
-	s.releaseBuf()
+	msgs := s.unsent > 0
+	if s.out != nil {
+		if msgs && s.burst && now-s.lastWrite <= burstGap && cap(s.out.b) <= retainLimit {
+			s.out.b = s.out.b[:0]
+		} else {
+			s.releaseBuf()
+		}
+	}
+	s.burst = msgs
 	if s.armed {
 		s.armed = false
 		s.flushTimer.Stop()
