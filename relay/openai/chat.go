@@ -177,7 +177,13 @@ func clientError(err error) APIError {
 // as {"error": {"message", "type", "code"}} with no [Done] after it.
 func Chat() relay.Translator { return &chatRelay{} }
 
-type chatRelay struct{}
+type chatRelay struct {
+	// choicesAt is where the last chunk named its choices. The chunks of
+	// one stream share their leading fields (id, object, created, model),
+	// so the next one names them at the same offset, found without a
+	// search.
+	choicesAt int
+}
 
 var (
 	doneData    = []byte(Done)
@@ -198,7 +204,7 @@ func (t *chatRelay) Event(s relay.Sender, ev *sse.RawEvent) (bool, error) {
 	// A chunk names its choices early on (an empty list in the usage
 	// chunk); only an event without them is decoded, to find an error.
 	// The usual chunk is forwarded without being decoded.
-	if !hasChoices(d) {
+	if !t.hasChoices(d) {
 		ce, err := ParseChatEvent(string(d))
 		if err != nil {
 			return false, &relay.UpstreamError{Type: "invalid_chunk", Message: "the upstream sent an event that is not valid JSON"}
@@ -218,25 +224,43 @@ func trimJSONSpace(b []byte) []byte {
 	return b
 }
 
-// hasChoices reports whether d contains "choices". It searches windows of
-// 64 bytes, overlapping by the name's length: bytes.Contains searches a
-// text that short with its vectorised code at once, where on a longer one
-// it first tries each quote (JSON has many) one by one.
-func hasChoices(d []byte) bool {
-	// The usual chunk's first '[' opens its choices: when the name is
-	// right before it, one quick search for a rare byte has found it.
-	const key = `"choices":`
-	if i := bytes.IndexByte(d, '['); i >= len(key) && string(d[i-len(key):i]) == key {
+// hasChoices reports whether d contains "choices", looking first where the
+// stream's last chunk had it.
+func (t *chatRelay) hasChoices(d []byte) bool {
+	if i := t.choicesAt; i+len(choicesName) <= len(d) && string(d[i:i+len(choicesName)]) == `"choices"` {
 		return true
 	}
-	const window = 64
-	for len(d) > window {
-		if bytes.Contains(d[:window], choicesName) {
-			return true
-		}
-		d = d[window-len(choicesName)+1:]
+	i := indexChoices(d)
+	if i >= 0 {
+		t.choicesAt = i
 	}
-	return bytes.Contains(d, choicesName)
+	return i >= 0
+}
+
+// indexChoices returns the index of one "choices" in d (not always the
+// first), or -1 when there is none.
+//
+// The usual chunk's first '[' opens its choices, so it looks right before
+// that first, after one quick search for a rare byte. Failing that, it
+// searches windows of 64 bytes, overlapping by the name's length:
+// bytes.Index searches a text that short with its vectorised code at once,
+// where on a longer one it first tries each quote (JSON has many) one by
+// one.
+func indexChoices(d []byte) int {
+	const key = `"choices":`
+	if i := bytes.IndexByte(d, '['); i >= len(key) && string(d[i-len(key):i]) == key {
+		return i - len(key)
+	}
+	const window = 64
+	for off := 0; ; off += window - len(choicesName) + 1 {
+		end := min(off+window, len(d))
+		if i := bytes.Index(d[off:end], choicesName); i >= 0 {
+			return off + i
+		}
+		if end == len(d) {
+			return -1
+		}
+	}
 }
 
 func (*chatRelay) End(s relay.Sender) error { return SendDone(s) }
