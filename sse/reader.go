@@ -10,6 +10,7 @@ import (
 	"math"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Errors a [Reader] returns for a stream that exceeds its bounds. Both end
@@ -335,11 +336,13 @@ func (r *Reader) keepLine() {
 // dispatch ends the current event at a blank line, leaving it in r.raw. It
 // reports false, and leaves no event, when the data buffer is empty.
 func (r *Reader) dispatch() bool {
-	r.lastID = r.idBuf
+	setString(&r.lastID, r.idBuf)
 	var data []byte
 	switch {
 	case r.lineSet:
-		data, r.line, r.lineSet = r.line, nil, false
+		// r.line is left pointing into buf, which the Reader keeps
+		// anyway: clearing it would cost a write barrier.
+		data, r.lineSet = r.line, false
 	case len(r.data) > 0:
 		data = r.data[:len(r.data)-1]
 	default:
@@ -353,13 +356,24 @@ func (r *Reader) dispatch() bool {
 		}
 		typ = r.lastType
 	}
-	// Field by field, not as a composite literal: that zeroes the struct
-	// first and costs the relay's hot loop several ns per event.
+	// Field by field, not as a composite literal, which zeroes the struct
+	// first; and strings only when they changed. Each pointer written to
+	// the Reader costs a write barrier while the collector marks.
 	raw := &r.raw
-	raw.ID, raw.Type, raw.Data = r.lastID, typ, data
+	setString(&raw.ID, r.lastID)
+	setString(&raw.Type, typ)
+	raw.Data = data
 	raw.Retry, raw.IDSet = r.blockRetry, r.blockID
 	r.resetBlock()
 	return true
+}
+
+// setString sets *dst to s unless it holds s already: the same bytes at the
+// same address, the usual case for a stream's event ID and type.
+func setString(dst *string, s string) {
+	if len(*dst) != len(s) || unsafe.StringData(*dst) != unsafe.StringData(s) {
+		*dst = s
+	}
 }
 
 // resetBlock forgets the fields of the event just ended.
