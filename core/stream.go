@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // retainLimit is the largest buffer a stream keeps between flushes; a larger
@@ -237,7 +238,13 @@ func (s *Stream) encodeLocked(fn func(dst []byte) ([]byte, error)) error {
 		}
 		return err
 	}
-	s.buf = b
+	if cap(b) == cap(s.buf) && unsafe.SliceData(b) == unsafe.SliceData(s.buf) {
+		// fn appended in place, as it usually does: setting only the
+		// length spares the write barrier of storing the pointer again.
+		s.buf = s.buf[:len(b)]
+	} else {
+		s.buf = b
+	}
 	s.unsent++
 	return nil
 }
