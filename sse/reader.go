@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/streamkit/streamkit/internal/ssefast"
 )
 
 // Errors a [Reader] returns for a stream that exceeds its bounds. Both end
@@ -102,6 +104,28 @@ type RawEvent struct {
 	// Data is the data lines joined by LF, without a final LF. It holds
 	// no CR: CR ends a line in the stream.
 	Data []byte
+
+	// oneLine records that the Reader dispatched Data from a single data
+	// line, so that it holds no LF either, and where: its address and
+	// length, compared to Data's, never followed. See internal/ssefast.
+	oneLine    bool
+	oneLineAt  uintptr
+	oneLineLen int
+}
+
+func init() {
+	ssefast.AppendData = func(dst []byte, ev any) []byte { return ev.(*RawEvent).appendData(dst) }
+	ssefast.Forget = func(ev any) { ev.(*RawEvent).oneLine = false }
+}
+
+// appendData appends a message event with e's Data, as AppendEvent does
+// for an Event with that Data alone; without searching the data for line
+// breaks when the Reader vouches that it holds none.
+func (e *RawEvent) appendData(dst []byte) []byte {
+	if e.oneLine && len(e.Data) == e.oneLineLen && uintptr(unsafe.Pointer(unsafe.SliceData(e.Data))) == e.oneLineAt {
+		return appendOneLine(dst, bytesAsString(e.Data))
+	}
+	return appendEvent(dst, &Event{}, bytesAsString(e.Data), false)
 }
 
 // Reader parses an event stream the way the HTML standard tells browsers
@@ -263,6 +287,7 @@ func (r *Reader) Retry() (time.Duration, bool) { return r.retry, r.retrySet }
 func (r *Reader) fail(err error) {
 	r.err = err
 	r.buf, r.data, r.typ, r.line, r.lineSet = nil, nil, nil, nil, false
+	r.raw.oneLine = false
 	r.r, r.w = 0, 0
 }
 
@@ -338,6 +363,7 @@ func (r *Reader) keepLine() {
 func (r *Reader) dispatch() bool {
 	setString(&r.lastID, r.idBuf)
 	var data []byte
+	oneLine := r.lineSet
 	switch {
 	case r.lineSet:
 		// r.line is left pointing into buf, which the Reader keeps
@@ -363,6 +389,7 @@ func (r *Reader) dispatch() bool {
 	setString(&raw.ID, r.lastID)
 	setString(&raw.Type, typ)
 	raw.Data = data
+	raw.oneLine, raw.oneLineAt, raw.oneLineLen = oneLine, uintptr(unsafe.Pointer(unsafe.SliceData(data))), len(data)
 	raw.Retry, raw.IDSet = r.blockRetry, r.blockID
 	r.resetBlock()
 	return true

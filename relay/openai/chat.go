@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/streamkit/streamkit/internal/ssefast"
 	"github.com/streamkit/streamkit/relay"
 	"github.com/streamkit/streamkit/sse"
 )
@@ -213,7 +214,19 @@ func (t *chatRelay) Event(s relay.Sender, ev *sse.RawEvent) (bool, error) {
 			return false, upstreamError(ce.Error)
 		}
 	}
-	return false, relay.Forward(s, "", ev.Data)
+	return false, forward(s, ev)
+}
+
+// forward sends ev's data on as a message event, as relay.Forward does:
+// to an *sse.Stream without searching it for line breaks when the relay's
+// Reader parsed it from a single data line (see internal/ssefast).
+func forward(s relay.Sender, ev *sse.RawEvent) error {
+	if st, ok := s.(*sse.Stream); ok {
+		return st.Core().Append(func(dst []byte) ([]byte, error) {
+			return ssefast.AppendData(dst, ev), nil
+		})
+	}
+	return relay.Forward(s, "", ev.Data)
 }
 
 // trimJSONSpace drops the white space JSON allows before a value.

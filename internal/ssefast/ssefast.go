@@ -1,0 +1,34 @@
+// Package ssefast lets the relay translators forward an event that an
+// sse.Reader parsed from a single data line without searching its data for
+// line breaks a second time.
+//
+// The Reader found that line by its line break, so its data holds no CR or
+// LF: encoding it again needs no search, only "data: ", the data and the
+// blank line. What the Reader knows about an event stays unexported in
+// package sse, which sets the functions here when it is initialised; they
+// are not for use outside streamkit's own packages.
+//
+// The knowledge is tied to the event's Data as the Reader set it, by
+// address and length: Data replaced by another slice is searched like any
+// data. Bytes written over in place, which the RawEvent contract does not
+// allow (Data belongs to the Reader), cannot be seen that way; so the relay
+// gives the knowledge up with Forget for every event its user's hooks have
+// seen (relay.Options.OnEvent and Transform), and only streamkit's own
+// translators, which never write to an event, use AppendData. Whatever the
+// upstream sends, its bytes cannot put a line break into such data.
+package ssefast
+
+var (
+	// AppendData appends the wire form of a message event whose data is
+	// ev's Data, ev being an *sse.RawEvent: what sse.AppendEvent appends
+	// for an Event with that Data and no other field. When ev is an event
+	// a Reader dispatched from a single data line, its Data still the
+	// slice the Reader set and not given up with Forget, it does so
+	// without searching the data.
+	AppendData func(dst []byte, ev any) []byte
+
+	// Forget gives up what the Reader knows about ev, an *sse.RawEvent:
+	// AppendData then searches its data like any other. It lasts until
+	// the Reader dispatches its next event.
+	Forget func(ev any)
+)
