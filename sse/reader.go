@@ -163,11 +163,13 @@ type Reader struct {
 	err    error
 
 	data []byte // data buffer
-	// line is the value of the event's only data line so far, still in
-	// buf, valid UTF-8, not yet copied to data: an event of one data line,
-	// the usual kind, is dispatched from buf without a copy. fill copies it
-	// to data before it reuses buf; so does a second data line.
-	line       []byte
+	// line is where the value of the event's only data line so far lies
+	// in buf, buf[line.from:line.to], valid UTF-8 and not yet copied to
+	// data: an event of one data line, the usual kind, is dispatched from
+	// buf without a copy. fill copies it to data before it reuses buf; so
+	// does a second data line. Offsets, not a slice, so that noting it
+	// stores no pointer (a write barrier while the collector marks).
+	line       struct{ from, to int }
 	lineSet    bool // line holds a data line, possibly empty
 	raw        RawEvent
 	typ        []byte // event type buffer
@@ -286,7 +288,7 @@ func (r *Reader) Retry() (time.Duration, bool) { return r.retry, r.retrySet }
 
 func (r *Reader) fail(err error) {
 	r.err = err
-	r.buf, r.data, r.typ, r.line, r.lineSet = nil, nil, nil, nil, false
+	r.buf, r.data, r.typ, r.lineSet = nil, nil, nil, false
 	r.raw.oneLine = false
 	r.r, r.w = 0, 0
 }
@@ -331,14 +333,16 @@ func (r *Reader) processLine(line []byte) error {
 // addData appends the value of a data line to the data buffer. The first
 // data line of an event, when it is valid UTF-8, is only remembered where
 // it lies in buf (see Reader.line); the data buffer holds the others.
+// value is a slice of buf.
 func (r *Reader) addData(value []byte) error {
 	if len(r.data) == 0 && !r.lineSet && validText(value) {
 		if len(value)+1 > r.maxEvent {
 			return ErrEventTooLarge
 		}
-		// The full slice expression makes an append to the event's Data
-		// copy it instead of writing over the stream's next bytes.
-		r.line, r.lineSet = value[:len(value):len(value)], true
+		// value was sliced from buf without a capacity bound, so its
+		// capacity tells where it starts.
+		from := cap(r.buf) - cap(value)
+		r.line.from, r.line.to, r.lineSet = from, from+len(value), true
 		return nil
 	}
 	r.keepLine()
@@ -353,8 +357,8 @@ func (r *Reader) addData(value []byte) error {
 // buffer, so that buf may be reused.
 func (r *Reader) keepLine() {
 	if r.lineSet {
-		r.data = append(append(r.data, r.line...), '\n')
-		r.line, r.lineSet = nil, false
+		r.data = append(append(r.data, r.buf[r.line.from:r.line.to]...), '\n')
+		r.lineSet = false
 	}
 }
 
@@ -366,9 +370,9 @@ func (r *Reader) dispatch() bool {
 	oneLine := r.lineSet
 	switch {
 	case r.lineSet:
-		// r.line is left pointing into buf, which the Reader keeps
-		// anyway: clearing it would cost a write barrier.
-		data, r.lineSet = r.line, false
+		// The full slice expression makes an append to the event's Data
+		// copy it instead of writing over the stream's next bytes.
+		data, r.lineSet = r.buf[r.line.from:r.line.to:r.line.to], false
 	case len(r.data) > 0:
 		data = r.data[:len(r.data)-1]
 	default:
