@@ -171,6 +171,7 @@ type Reader struct {
 	// stores no pointer (a write barrier while the collector marks).
 	line       struct{ from, to int }
 	lineSet    bool // line holds a data line, possibly empty
+	dataLines  int  // how many data lines the event has had
 	raw        RawEvent
 	typ        []byte // event type buffer
 	lastType   string // typ as a string, kept to avoid an allocation per event
@@ -335,6 +336,7 @@ func (r *Reader) processLine(line []byte) error {
 // it lies in buf (see Reader.line); the data buffer holds the others.
 // value is a slice of buf.
 func (r *Reader) addData(value []byte) error {
+	r.dataLines++
 	if len(r.data) == 0 && !r.lineSet && validText(value) {
 		if len(value)+1 > r.maxEvent {
 			return ErrEventTooLarge
@@ -367,7 +369,9 @@ func (r *Reader) keepLine() {
 func (r *Reader) dispatch() bool {
 	setString(&r.lastID, r.idBuf)
 	var data []byte
-	oneLine := r.lineSet
+	// One data line: whether its value is still in buf or was decoded or
+	// copied into data, it holds no line break.
+	oneLine := r.dataLines == 1
 	switch {
 	case r.lineSet:
 		// The full slice expression makes an append to the event's Data
@@ -415,7 +419,7 @@ func (r *Reader) resetBlock() {
 	if len(r.typ) > 0 {
 		r.typ = reuse(r.typ)
 	}
-	r.blockID, r.blockRetry = false, 0
+	r.blockID, r.blockRetry, r.dataLines = false, 0, 0
 }
 
 // reuse empties b, dropping it if it has grown large.
