@@ -506,20 +506,20 @@ func (r *Reader) lineEnd() int {
 		// A blank line, as between any two events: no search.
 		return r.r
 	}
-	if r.lf < r.r {
-		from := max(r.r, r.lfScan)
+	// A known CR or LF before r is stale; past the searched part there
+	// may be more. Nothing left to search costs no call.
+	if from := max(r.r, r.lfScan); r.lf < r.r && from < r.w {
 		if i := bytes.IndexByte(r.buf[from:r.w], '\n'); i >= 0 {
 			r.lf, r.lfScan = from+i, from+i
 		} else {
-			r.lf, r.lfScan = -1, r.w
+			r.lfScan = r.w
 		}
 	}
-	if r.cr < r.r {
-		from := max(r.r, r.crScan)
+	if from := max(r.r, r.crScan); r.cr < r.r && from < r.w {
 		if i := bytes.IndexByte(r.buf[from:r.w], '\r'); i >= 0 {
 			r.cr, r.crScan = from+i, from+i
 		} else {
-			r.cr, r.crScan = -1, r.w
+			r.crScan = r.w
 		}
 	}
 	switch {
