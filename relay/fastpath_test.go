@@ -86,7 +86,7 @@ func chatUpstreams() []string {
 		"data: " + chunk(`"é 世界"`) + "\n\ndata: [DONE]\n\n",
 		"id: 1\nevent: message\nretry: 5\ndata: " + chunk(`"x"`) + "\n: c\n\ndata: [DONE]\n\n",
 		"event: other\ndata: ignored\n\ndata: " + chunk(`"y"`) + "\n\ndata: [DONE]\n\n",
-		"data: " + chunk(`"` + strings.Repeat("long ", 2000) + `"`) + "\n\ndata: [DONE]\n\n",
+		"data: " + chunk(`"`+strings.Repeat("long ", 2000)+`"`) + "\n\ndata: [DONE]\n\n",
 		"data: {\"model\":\"longer-model-name\",\"choices\":[]}\n\ndata: {\"choices\": []}\n\ndata: [DONE]\n\n",
 		"data: " + chunk(`"a"`) + "\n\ndata: {\"error\":{\"message\":\"quota\",\"type\":\"q\"}}\n\n",
 		"data: " + chunk(`"a"`) + "\n\ndata: not json\n\n",
