@@ -254,6 +254,14 @@ func (r *Reader) NextRaw() (*RawEvent, error) {
 			r.fail(err)
 			return nil, err
 		}
+		if !r.skipLF && r.r < r.w && r.buf[r.r] == '\n' {
+			// The blank line that usually follows, already read: the
+			// event ends without another call of readLine.
+			r.r++
+			if r.dispatch() {
+				return &r.raw, nil
+			}
+		}
 	}
 }
 
