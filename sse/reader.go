@@ -114,9 +114,11 @@ type RawEvent struct {
 }
 
 func init() {
-	ssefast.AppendData = func(dst []byte, ev any) []byte { return ev.(*RawEvent).appendData(dst) }
+	ssefast.AppendData = appendRawData
 	ssefast.Forget = func(ev any) { ev.(*RawEvent).oneLine = false }
 }
+
+func appendRawData(dst []byte, ev any) []byte { return ev.(*RawEvent).appendData(dst) }
 
 // appendData appends a message event with e's Data, as AppendEvent does
 // for an Event with that Data alone; without searching the data for line

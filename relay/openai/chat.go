@@ -184,7 +184,14 @@ type chatRelay struct {
 	// so the next one names them at the same offset, found without a
 	// search.
 	choicesAt int
+
+	// out is where an event forwarded to an *sse.Stream is encoded.
+	out []byte
 }
+
+// maxKeptEvent is the largest encoding buffer a chat translator keeps
+// between events, so that one big event does not pin its memory.
+const maxKeptEvent = 64 << 10
 
 var (
 	doneData    = []byte(Done)
@@ -214,19 +221,26 @@ func (t *chatRelay) Event(s relay.Sender, ev *sse.RawEvent) (bool, error) {
 			return false, upstreamError(ce.Error)
 		}
 	}
-	return false, forward(s, ev)
+	return false, t.forward(s, ev)
 }
 
-// forward sends ev's data on as a message event, as relay.Forward does:
-// to an *sse.Stream without searching it for line breaks when the relay's
-// Reader parsed it from a single data line (see internal/ssefast).
-func forward(s relay.Sender, ev *sse.RawEvent) error {
-	if st, ok := s.(*sse.Stream); ok {
-		return st.Core().Append(func(dst []byte) ([]byte, error) {
-			return ssefast.AppendData(dst, ev), nil
-		})
+// forward sends ev's data on as a message event, as relay.Forward does. To
+// an *sse.Stream it encodes the event into the translator's own buffer,
+// without searching the data for line breaks when the relay's Reader
+// parsed it from a single data line (see internal/ssefast), and writes it
+// as one message: under the default flush policy, straight to the
+// connection.
+func (t *chatRelay) forward(s relay.Sender, ev *sse.RawEvent) error {
+	st, ok := s.(*sse.Stream)
+	if !ok {
+		return relay.Forward(s, "", ev.Data)
 	}
-	return relay.Forward(s, "", ev.Data)
+	t.out = ssefast.AppendData(t.out[:0], ev)
+	_, err := st.Core().Write(t.out)
+	if cap(t.out) > maxKeptEvent {
+		t.out = nil
+	}
+	return err
 }
 
 // trimJSONSpace drops the white space JSON allows before a value.
