@@ -13,16 +13,23 @@ import (
 func TestOneLineMarked(t *testing.T) {
 	tests := []struct {
 		wire string
-		want []bool
+		want []bool // one data line
+		raw  []bool // and its wire form in the read buffer, whole reads
 	}{
-		{"data: x\n\n", []bool{true}},
-		{"data:x\r\n\r\ndata: y\r\r", []bool{true, true}},
-		{"data\n\n", []bool{true}},
-		{"data: a\ndata: b\n\n", []bool{false}},
-		{"data: \xff\n\n", []bool{true}}, // decoded into the data buffer
-		{"data: a\n\ndata: b\ndata: c\n\ndata: d\n\n", []bool{true, false, true}},
-		{"id: 1\nevent: e\ndata: x\n: c\n\n", []bool{true}},
-		{"data: " + strings.Repeat("x", 9000) + "\n\n", []bool{true}},
+		{"data: x\n\n", []bool{true}, []bool{true}},
+		{"data:x\r\n\r\ndata: y\r\r", []bool{true, true}, []bool{false, false}},
+		{"data\n\n", []bool{true}, []bool{false}},
+		{"data: \n\n", []bool{true}, []bool{false}}, // empty: no wire form
+		{"data:x\n\n", []bool{true}, []bool{false}},
+		{"data:  two\n\n", []bool{true}, []bool{true}},
+		{"data: a\ndata: b\n\n", []bool{false}, []bool{false}},
+		{"data: \xff\n\n", []bool{true}, []bool{false}}, // decoded into the data buffer
+		{"data: a\n\ndata: b\ndata: c\n\ndata: d\n\n", []bool{true, false, true}, []bool{true, false, true}},
+		{"id: 1\nevent: e\ndata: x\n: c\n\n", []bool{true}, []bool{false}},
+		{"id: 1\nevent: e\ndata: x\n\n", []bool{true}, []bool{true}},
+		{"\uFEFFdata: x\n\n", []bool{true}, []bool{true}},
+		{"data: x\r\n\n", []bool{true}, []bool{false}},
+		{"data: " + strings.Repeat("x", 9000) + "\n\n", []bool{true}, []bool{true}},
 	}
 	for _, tc := range tests {
 		for _, k := range []int{1, 3, len(tc.wire)} {
@@ -34,6 +41,9 @@ func TestOneLineMarked(t *testing.T) {
 				}
 				if ev.oneLine != want {
 					t.Errorf("%q, reads of %d: event %d oneLine = %v, want %v", tc.wire, k, i, ev.oneLine, want)
+				}
+				if k == len(tc.wire) && (ev.wireForm() != nil) != tc.raw[i] {
+					t.Errorf("%q: event %d wire form %q, want one: %v", tc.wire, i, ev.wireForm(), tc.raw[i])
 				}
 			}
 		}

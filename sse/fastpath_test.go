@@ -148,10 +148,16 @@ func checkAppendData(t *testing.T, ev *sse.RawEvent) {
 	if got := ssefast.AppendData([]byte("prefix"), ev); !bytes.Equal(got, want) {
 		t.Fatalf("AppendData(%q) = %q, want %q", ev.Data, got, want)
 	}
+	if w := ssefast.Wire(ev); w != nil && !bytes.Equal(w, want[len("prefix"):]) {
+		t.Fatalf("Wire(%q) = %q, want %q", ev.Data, w, want[len("prefix"):])
+	}
 	saved := ev.Data
 	ev.Data = append([]byte(nil), saved...)
 	if got := ssefast.AppendData([]byte("prefix"), ev); !bytes.Equal(got, want) {
 		t.Fatalf("AppendData of a copy of %q = %q, want %q", saved, got, want)
+	}
+	if w := ssefast.Wire(ev); w != nil {
+		t.Fatalf("Wire of a copy of %q = %q, want nil", saved, w)
 	}
 	ev.Data = saved
 }
@@ -180,6 +186,9 @@ func TestAppendDataReplaced(t *testing.T) {
 			want = "data: a\ndata: b\ndata: cine\n\n"
 		}
 		got := string(ssefast.AppendData(nil, ev))
+		if w := ssefast.Wire(ev); w != nil {
+			t.Errorf("forget %v: Wire = %q, want nil", forget, w)
+		}
 		if got != want {
 			t.Errorf("forget %v: AppendData = %q, want %q", forget, got, want)
 		}

@@ -111,23 +111,50 @@ type RawEvent struct {
 	oneLine    bool
 	oneLineAt  uintptr
 	oneLineLen int
+	// wire records that Data, not empty, lies in the Reader's buffer
+	// between "data: " and "\n\n": the bytes around it are the event's
+	// wire form as AppendEvent writes it for that data alone.
+	wire bool
 }
 
 func init() {
 	ssefast.AppendData = appendRawData
+	ssefast.Wire = rawWire
 	ssefast.Forget = func(ev any) { ev.(*RawEvent).oneLine = false }
 }
 
 func appendRawData(dst []byte, ev any) []byte { return ev.(*RawEvent).appendData(dst) }
 
+func rawWire(ev any) []byte { return ev.(*RawEvent).wireForm() }
+
+// vouched reports whether e's Data is still the single data line the
+// Reader dispatched and has not been given up with Forget.
+func (e *RawEvent) vouched() bool {
+	return e.oneLine && len(e.Data) == e.oneLineLen && uintptr(unsafe.Pointer(unsafe.SliceData(e.Data))) == e.oneLineAt
+}
+
 // appendData appends a message event with e's Data, as AppendEvent does
 // for an Event with that Data alone; without searching the data for line
 // breaks when the Reader vouches that it holds none.
 func (e *RawEvent) appendData(dst []byte) []byte {
-	if e.oneLine && len(e.Data) == e.oneLineLen && uintptr(unsafe.Pointer(unsafe.SliceData(e.Data))) == e.oneLineAt {
+	if e.vouched() {
 		return appendOneLine(dst, bytesAsString(e.Data))
 	}
 	return appendEvent(dst, &Event{}, bytesAsString(e.Data), false)
+}
+
+// wireForm returns what appendData would append for e, when those bytes
+// already lie in the Reader's buffer around Data (see RawEvent.wire);
+// else nil. Like Data, it is valid until the Reader's next event.
+func (e *RawEvent) wireForm() []byte {
+	if !e.wire || !e.vouched() {
+		return nil
+	}
+	// Data is not empty, so its pointer is where it starts in the
+	// buffer, which the Reader found to hold "data: " before it and
+	// "\n\n" after it.
+	start := unsafe.Add(unsafe.Pointer(unsafe.SliceData(e.Data)), -len("data: "))
+	return unsafe.Slice((*byte)(start), len("data: ")+len(e.Data)+len("\n\n"))
 }
 
 // Reader parses an event stream the way the HTML standard tells browsers
@@ -382,11 +409,17 @@ func (r *Reader) dispatch() bool {
 	// One data line: whether its value is still in buf or was decoded or
 	// copied into data, it holds no line break.
 	oneLine := r.dataLines == 1
+	wire := false
 	switch {
 	case r.lineSet:
 		// The full slice expression makes an append to the event's Data
 		// copy it instead of writing over the stream's next bytes.
-		data, r.lineSet = r.buf[r.line.from:r.line.to:r.line.to], false
+		from, to := r.line.from, r.line.to
+		data, r.lineSet = r.buf[from:to:to], false
+		// "data: " before the value and LF, LF after it, as in the
+		// usual stream: the event's wire form is in buf already.
+		wire = to > from && from >= len("data: ") && to+2 <= r.w &&
+			string(r.buf[from-len("data: "):from]) == "data: " && r.buf[to] == '\n' && r.buf[to+1] == '\n'
 	case len(r.data) > 0:
 		data = r.data[:len(r.data)-1]
 	default:
@@ -408,6 +441,7 @@ func (r *Reader) dispatch() bool {
 	setString(&raw.Type, typ)
 	raw.Data = data
 	raw.oneLine, raw.oneLineAt, raw.oneLineLen = oneLine, uintptr(unsafe.Pointer(unsafe.SliceData(data))), len(data)
+	raw.wire = wire
 	raw.Retry, raw.IDSet = r.blockRetry, r.blockID
 	r.resetBlock()
 	return true

@@ -27,6 +27,13 @@ var (
 	// without searching the data.
 	AppendData func(dst []byte, ev any) []byte
 
+	// Wire returns what AppendData would append for ev, when those bytes
+	// lie in the Reader's buffer already ("data: ", the data, a blank
+	// line; the upstream sent the event in that form), so that it can be
+	// written without a copy; else nil. The slice belongs to the Reader,
+	// like ev's Data, and must not be modified.
+	Wire func(ev any) []byte
+
 	// Forget gives up what the Reader knows about ev, an *sse.RawEvent:
 	// AppendData then searches its data like any other. It lasts until
 	// the Reader dispatches its next event.

@@ -225,15 +225,21 @@ func (t *chatRelay) Event(s relay.Sender, ev *sse.RawEvent) (bool, error) {
 }
 
 // forward sends ev's data on as a message event, as relay.Forward does. To
-// an *sse.Stream it encodes the event into the translator's own buffer,
-// without searching the data for line breaks when the relay's Reader
-// parsed it from a single data line (see internal/ssefast), and writes it
-// as one message: under the default flush policy, straight to the
+// an *sse.Stream it writes the upstream's bytes when they are the event's
+// encoding already, else it encodes the event into the translator's own
+// buffer, without searching the data for line breaks when the relay's
+// Reader parsed it from a single data line (see internal/ssefast); either
+// way one message, which the default flush policy writes straight to the
 // connection.
 func (t *chatRelay) forward(s relay.Sender, ev *sse.RawEvent) error {
 	st, ok := s.(*sse.Stream)
 	if !ok {
 		return relay.Forward(s, "", ev.Data)
+	}
+	if w := ssefast.Wire(ev); w != nil {
+		// The upstream's own bytes are the event as it is encoded.
+		_, err := st.Core().Write(w)
+		return err
 	}
 	t.out = ssefast.AppendData(t.out[:0], ev)
 	_, err := st.Core().Write(t.out)
