@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // retainLimit is the largest buffer that goes back to the pool after a
@@ -277,7 +278,15 @@ func (s *Stream) buf() []byte {
 }
 
 // setBuf stores b, which buf's buffer was appended to, as the buffer.
-func (s *Stream) setBuf(b []byte) { s.out.b = b }
+func (s *Stream) setBuf(b []byte) {
+	if cap(b) == cap(s.out.b) && unsafe.SliceData(b) == unsafe.SliceData(s.out.b) {
+		// Appended in place, as an encoder usually does: setting only
+		// the length spares the write barrier of storing the pointer.
+		s.out.b = s.out.b[:len(b)]
+		return
+	}
+	s.out.b = b
+}
 
 // buffered returns how many bytes are waiting to be written.
 func (s *Stream) buffered() int {

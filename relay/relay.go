@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/internal/ssefast"
 	"github.com/streamkit/streamkit/sse"
 )
 
@@ -264,6 +265,11 @@ func Copy(ctx context.Context, s Sender, body io.ReadCloser, tr Translator, opts
 		ev, err := r.NextRaw()
 		if err != nil {
 			return readFailed(ctx, s, tr, err)
+		}
+		if onEvent != nil || transform != nil {
+			// Hooks may write to the event: from here on its data is
+			// searched for line breaks when it is forwarded.
+			ssefast.Forget(ev)
 		}
 		if onEvent != nil {
 			onEvent(ev)

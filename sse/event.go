@@ -268,13 +268,18 @@ func appendEvent(dst []byte, e *Event, data string, dispatch bool) []byte {
 		return append(dst, '\n')
 	}
 	if strings.IndexByte(data, '\n') < 0 && strings.IndexByte(data, '\r') < 0 {
-		// The common case, one line: its line break and the blank line
-		// in one append.
-		dst = append(dst, "data: "...)
-		dst = append(dst, data...)
-		return append(dst, "\n\n"...)
+		return appendOneLine(dst, data)
 	}
 	return append(appendLines(dst, "data: ", data), '\n')
+}
+
+// appendOneLine appends data, which holds no CR or LF, as the only data
+// line of an event and ends the event: the common case, its line break and
+// the blank line in one append.
+func appendOneLine(dst []byte, data string) []byte {
+	dst = append(dst, "data: "...)
+	dst = append(dst, data...)
+	return append(dst, "\n\n"...)
 }
 
 // appendRetry appends a retry line, d rounded up to whole milliseconds; a

@@ -7,7 +7,6 @@ import (
 	"math"
 	"strings"
 	"testing"
-	"testing/iotest"
 	"time"
 	"unicode/utf8"
 
@@ -127,10 +126,13 @@ func valid(s string, isID bool) bool {
 	return utf8.ValidString(s) && !strings.ContainsAny(s, "\r\n\x00")
 }
 
-// FuzzReader feeds arbitrary bytes to the Reader, whole and one byte at a
-// time, and compares what it dispatches with a plain transcription of the
-// standard's parsing steps. It also checks that the Reader never asks for
-// more than its line bound in one read, which bounds its buffer.
+// FuzzReader feeds arbitrary bytes to the Reader, whole, one byte at a
+// time and in reads of a size taken from the input, and compares what it
+// dispatches with a plain transcription of the standard's parsing steps.
+// Each event read with NextRaw is also encoded by the relay's fast path
+// (ssefast.AppendData), which must write what AppendEvent writes for its
+// data. It also checks that the Reader never asks for more than its line
+// bound in one read, which bounds its buffer.
 func FuzzReader(f *testing.F) {
 	for _, tc := range wptCases {
 		f.Add([]byte(tc.wire))
@@ -142,43 +144,46 @@ func FuzzReader(f *testing.F) {
 	f.Add([]byte("retry: 99999999999999999999999\nretry: 12a\nretry\n\n"))
 	f.Add([]byte("data: " + strings.Repeat("x", 40) + "\n\n"))
 	f.Add([]byte(strings.Repeat("data: 0123456789\n", 20) + "\n"))
+	f.Add([]byte("data: {\"choices\":[]}\n\ndata:x\r\n\r\ndata: a\ndata: b\n\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		for _, lim := range []struct{ line, event int }{{0, 0}, {32, 64}} {
 			opts := &sse.ReaderOptions{MaxLineLength: lim.line, MaxEventSize: lim.event, LastEventID: "start"}
 			want := refParse(in, lim.line, lim.event, "start")
-			for _, oneByte := range []bool{false, true} {
+			// 0 reads the input whole.
+			for _, size := range []int{0, 1, 2 + len(in)%61} {
 				src := &maxReadRecorder{r: bytes.NewReader(in)}
 				var r io.Reader = src
-				if oneByte {
-					r = iotest.OneByteReader(src)
+				if size > 0 {
+					r = &evenReader{in, size}
 				}
 				rd := sse.NewReader(r, opts)
 				var got []sse.ParsedEvent
 				var err error
 				for {
 					// Next on whole reads; NextRaw, which Next is built
-					// on, on single bytes.
+					// on, on smaller ones.
 					var ev sse.ParsedEvent
-					if oneByte {
+					if size > 0 {
 						var raw *sse.RawEvent
 						if raw, err = rd.NextRaw(); err != nil {
 							break
 						}
 						ev = sse.ParsedEvent{ID: raw.ID, Type: raw.Type, Data: string(raw.Data), Retry: raw.Retry, IDSet: raw.IDSet}
+						checkAppendData(t, raw)
 					} else if ev, err = rd.Next(); err != nil {
 						break
 					}
 					got = append(got, ev)
 				}
 				if !errors.Is(err, want.err) {
-					t.Fatalf("limits %v, one byte %v: err = %v, want %v", lim, oneByte, err, want.err)
+					t.Fatalf("limits %v, reads of %d: err = %v, want %v", lim, size, err, want.err)
 				}
 				if len(got) != len(want.events) {
-					t.Fatalf("limits %v, one byte %v: got %d events %#v, want %d %#v", lim, oneByte, len(got), got, len(want.events), want.events)
+					t.Fatalf("limits %v, reads of %d: got %d events %#v, want %d %#v", lim, size, len(got), got, len(want.events), want.events)
 				}
 				for i := range got {
 					if got[i] != want.events[i] {
-						t.Fatalf("limits %v, one byte %v: event %d = %#v, want %#v", lim, oneByte, i, got[i], want.events[i])
+						t.Fatalf("limits %v, reads of %d: event %d = %#v, want %#v", lim, size, i, got[i], want.events[i])
 					}
 				}
 				if err == io.EOF {
@@ -189,7 +194,7 @@ func FuzzReader(f *testing.F) {
 						t.Errorf("Retry() = %v, %v; want %v, %v", d, set, want.retry, want.retrySet)
 					}
 				}
-				if lim.line > 0 && src.max > lim.line+1 {
+				if size == 0 && lim.line > 0 && src.max > lim.line+1 {
 					t.Errorf("Reader asked for %d bytes in one read with lines bounded to %d", src.max, lim.line)
 				}
 			}

@@ -2,6 +2,7 @@ package sse
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,9 @@ import (
 	"math"
 	"time"
 	"unicode/utf8"
+	"unsafe"
+
+	"github.com/streamkit/streamkit/internal/ssefast"
 )
 
 // Errors a [Reader] returns for a stream that exceeds its bounds. Both end
@@ -100,6 +104,57 @@ type RawEvent struct {
 	// Data is the data lines joined by LF, without a final LF. It holds
 	// no CR: CR ends a line in the stream.
 	Data []byte
+
+	// oneLine records that the Reader dispatched Data from a single data
+	// line, so that it holds no LF either, and where: its address and
+	// length, compared to Data's, never followed. See internal/ssefast.
+	oneLine    bool
+	oneLineAt  uintptr
+	oneLineLen int
+	// wire records that Data, not empty, lies in the Reader's buffer
+	// between "data: " and "\n\n": the bytes around it are the event's
+	// wire form as AppendEvent writes it for that data alone.
+	wire bool
+}
+
+func init() {
+	ssefast.AppendData = appendRawData
+	ssefast.Wire = rawWire
+	ssefast.Forget = func(ev any) { ev.(*RawEvent).oneLine = false }
+}
+
+func appendRawData(dst []byte, ev any) []byte { return ev.(*RawEvent).appendData(dst) }
+
+func rawWire(ev any) []byte { return ev.(*RawEvent).wireForm() }
+
+// vouched reports whether e's Data is still the single data line the
+// Reader dispatched and has not been given up with Forget.
+func (e *RawEvent) vouched() bool {
+	return e.oneLine && len(e.Data) == e.oneLineLen && uintptr(unsafe.Pointer(unsafe.SliceData(e.Data))) == e.oneLineAt
+}
+
+// appendData appends a message event with e's Data, as AppendEvent does
+// for an Event with that Data alone; without searching the data for line
+// breaks when the Reader vouches that it holds none.
+func (e *RawEvent) appendData(dst []byte) []byte {
+	if e.vouched() {
+		return appendOneLine(dst, bytesAsString(e.Data))
+	}
+	return appendEvent(dst, &Event{}, bytesAsString(e.Data), false)
+}
+
+// wireForm returns what appendData would append for e, when those bytes
+// already lie in the Reader's buffer around Data (see RawEvent.wire);
+// else nil. Like Data, it is valid until the Reader's next event.
+func (e *RawEvent) wireForm() []byte {
+	if !e.wire || !e.vouched() {
+		return nil
+	}
+	// Data is not empty, so its pointer is where it starts in the
+	// buffer, which the Reader found to hold "data: " before it and
+	// "\n\n" after it.
+	start := unsafe.Add(unsafe.Pointer(unsafe.SliceData(e.Data)), -len("data: "))
+	return unsafe.Slice((*byte)(start), len("data: ")+len(e.Data)+len("\n\n"))
 }
 
 // Reader parses an event stream the way the HTML standard tells browsers
@@ -128,6 +183,7 @@ type Reader struct {
 	buf    []byte
 	r, w   int  // buf[r:w] is read but not yet parsed
 	lf     int  // index in buf of the next LF at or after r; stale when < r
+	cr     int  // index in buf of the next CR at or after r; stale when < r
 	lfScan int  // buf[...:lfScan] has been searched for LF
 	crScan int  // buf[...:crScan] has been searched for CR
 	skipLF bool // the last line ended in CR: an LF right after it is part of it
@@ -135,7 +191,16 @@ type Reader struct {
 	begun  bool // the first line, which may start with a BOM, has been read
 	err    error
 
-	data       []byte // data buffer
+	data []byte // data buffer
+	// line is where the value of the event's only data line so far lies
+	// in buf, buf[line.from:line.to], valid UTF-8 and not yet copied to
+	// data: an event of one data line, the usual kind, is dispatched from
+	// buf without a copy. fill copies it to data before it reuses buf; so
+	// does a second data line. Offsets, not a slice, so that noting it
+	// stores no pointer (a write barrier while the collector marks).
+	line       struct{ from, to int }
+	lineSet    bool // line holds a data line, possibly empty
+	dataLines  int  // how many data lines the event has had
 	raw        RawEvent
 	typ        []byte // event type buffer
 	lastType   string // typ as a string, kept to avoid an allocation per event
@@ -165,6 +230,7 @@ func NewReader(r io.Reader, opts *ReaderOptions) *Reader {
 		maxEvent:  o.MaxEventSize,
 		onComment: o.OnComment,
 		lf:        -1,
+		cr:        -1,
 		idBuf:     o.LastEventID,
 		lastID:    o.LastEventID,
 	}
@@ -217,6 +283,14 @@ func (r *Reader) NextRaw() (*RawEvent, error) {
 			r.fail(err)
 			return nil, err
 		}
+		if !r.skipLF && r.r < r.w && r.buf[r.r] == '\n' {
+			// The blank line that usually follows, already read: the
+			// event ends without another call of readLine.
+			r.r++
+			if r.dispatch() {
+				return &r.raw, nil
+			}
+		}
 	}
 }
 
@@ -252,7 +326,8 @@ func (r *Reader) Retry() (time.Duration, bool) { return r.retry, r.retrySet }
 
 func (r *Reader) fail(err error) {
 	r.err = err
-	r.buf, r.data, r.typ = nil, nil, nil
+	r.buf, r.data, r.typ, r.lineSet = nil, nil, nil, false
+	r.raw.oneLine = false
 	r.r, r.w = 0, 0
 }
 
@@ -264,16 +339,17 @@ func (r *Reader) processLine(line []byte) error {
 		}
 		return nil
 	}
+	if len(line) >= len("data:") && string(line[:len("data:")]) == "data:" {
+		// The usual line, tested first: its first colon is known.
+		return r.addData(trimSpace(line[len("data:"):]))
+	}
 	name, value := line, []byte(nil)
 	if i := bytes.IndexByte(line, ':'); i >= 0 {
 		name, value = line[:i], trimSpace(line[i+1:])
 	}
 	switch string(name) {
 	case "data":
-		r.data = append(appendText(r.data, value), '\n')
-		if len(r.data) > r.maxEvent {
-			return ErrEventTooLarge
-		}
+		return r.addData(value)
 	case "event":
 		r.typ = appendText(r.typ[:0], value)
 	case "id":
@@ -292,30 +368,102 @@ func (r *Reader) processLine(line []byte) error {
 	return nil
 }
 
+// addData appends the value of a data line to the data buffer. The first
+// data line of an event, when it is valid UTF-8, is only remembered where
+// it lies in buf (see Reader.line); the data buffer holds the others.
+// value is a slice of buf.
+func (r *Reader) addData(value []byte) error {
+	r.dataLines++
+	if len(r.data) == 0 && !r.lineSet && validText(value) {
+		if len(value)+1 > r.maxEvent {
+			return ErrEventTooLarge
+		}
+		// value was sliced from buf without a capacity bound, so its
+		// capacity tells where it starts.
+		from := cap(r.buf) - cap(value)
+		r.line.from, r.line.to, r.lineSet = from, from+len(value), true
+		return nil
+	}
+	r.keepLine()
+	r.data = append(appendText(r.data, value), '\n')
+	if len(r.data) > r.maxEvent {
+		return ErrEventTooLarge
+	}
+	return nil
+}
+
+// keepLine copies the data line that is still in buf, if any, to the data
+// buffer, so that buf may be reused.
+func (r *Reader) keepLine() {
+	if r.lineSet {
+		r.data = append(append(r.data, r.buf[r.line.from:r.line.to]...), '\n')
+		r.lineSet = false
+	}
+}
+
 // dispatch ends the current event at a blank line, leaving it in r.raw. It
 // reports false, and leaves no event, when the data buffer is empty.
 func (r *Reader) dispatch() bool {
-	r.lastID = r.idBuf
-	ok := len(r.data) > 0
-	if ok {
-		typ := "message"
-		if len(r.typ) > 0 {
-			if string(r.typ) != r.lastType {
-				r.lastType = string(r.typ)
-			}
-			typ = r.lastType
-		}
-		r.raw = RawEvent{
-			ID:    r.lastID,
-			Type:  typ,
-			Data:  r.data[:len(r.data)-1],
-			Retry: r.blockRetry,
-			IDSet: r.blockID,
-		}
+	setString(&r.lastID, r.idBuf)
+	var data []byte
+	// One data line: whether its value is still in buf or was decoded or
+	// copied into data, it holds no line break.
+	oneLine := r.dataLines == 1
+	wire := false
+	switch {
+	case r.lineSet:
+		// The full slice expression makes an append to the event's Data
+		// copy it instead of writing over the stream's next bytes.
+		from, to := r.line.from, r.line.to
+		data, r.lineSet = r.buf[from:to:to], false
+		// "data: " before the value and LF, LF after it, as in the
+		// usual stream: the event's wire form is in buf already.
+		wire = to > from && from >= len("data: ") && to+2 <= r.w &&
+			string(r.buf[from-len("data: "):from]) == "data: " && r.buf[to] == '\n' && r.buf[to+1] == '\n'
+	case len(r.data) > 0:
+		data = r.data[:len(r.data)-1]
+	default:
+		r.resetBlock()
+		return false
 	}
-	r.data, r.typ = reuse(r.data), reuse(r.typ)
-	r.blockID, r.blockRetry = false, 0
-	return ok
+	typ := "message"
+	if len(r.typ) > 0 {
+		if string(r.typ) != r.lastType {
+			r.lastType = string(r.typ)
+		}
+		typ = r.lastType
+	}
+	// Field by field, not as a composite literal, which zeroes the struct
+	// first; and strings only when they changed. Each pointer written to
+	// the Reader costs a write barrier while the collector marks.
+	raw := &r.raw
+	setString(&raw.ID, r.lastID)
+	setString(&raw.Type, typ)
+	raw.Data = data
+	raw.oneLine, raw.oneLineAt, raw.oneLineLen = oneLine, uintptr(unsafe.Pointer(unsafe.SliceData(data))), len(data)
+	raw.wire = wire
+	raw.Retry, raw.IDSet = r.blockRetry, r.blockID
+	r.resetBlock()
+	return true
+}
+
+// setString sets *dst to s unless it holds s already: the same bytes at the
+// same address, the usual case for a stream's event ID and type.
+func setString(dst *string, s string) {
+	if len(*dst) != len(s) || unsafe.StringData(*dst) != unsafe.StringData(s) {
+		*dst = s
+	}
+}
+
+// resetBlock forgets the fields of the event just ended.
+func (r *Reader) resetBlock() {
+	if len(r.data) > 0 {
+		r.data = reuse(r.data)
+	}
+	if len(r.typ) > 0 {
+		r.typ = reuse(r.typ)
+	}
+	r.blockID, r.blockRetry, r.dataLines = false, 0, 0
 }
 
 // reuse empties b, dropping it if it has grown large.
@@ -392,31 +540,42 @@ func (r *Reader) readLine() ([]byte, error) {
 }
 
 // lineEnd returns the index of the CR or LF that ends the line starting at
-// r, or -1 when buf[r:w] holds neither. It remembers how far it searched
-// for each byte, so that each byte is searched once for each, however the
-// stream mixes its line breaks and however it is split into reads.
+// r, or -1 when buf[r:w] holds neither. It remembers where it found the
+// next CR and the next LF, and how far it searched for each, so that each
+// byte is searched once for each, however the stream mixes its line breaks
+// and however it is split into reads. A stream without CR, the usual kind,
+// thus costs one search for CR per read instead of one per line.
 func (r *Reader) lineEnd() int {
-	if r.lf < r.r {
-		from := max(r.r, r.lfScan)
+	if r.r < r.w && r.buf[r.r] == '\n' {
+		// A blank line, as between any two events: no search.
+		return r.r
+	}
+	// A known CR or LF before r is stale; past the searched part there
+	// may be more. Nothing left to search costs no call.
+	if from := max(r.r, r.lfScan); r.lf < r.r && from < r.w {
 		if i := bytes.IndexByte(r.buf[from:r.w], '\n'); i >= 0 {
-			r.lf = from + i
+			r.lf, r.lfScan = from+i, from+i
 		} else {
-			r.lf, r.lfScan = -1, r.w
+			r.lfScan = r.w
 		}
 	}
-	limit := r.w
-	if r.lf >= r.r {
-		limit = r.lf
+	if from := max(r.r, r.crScan); r.cr < r.r && from < r.w {
+		if i := bytes.IndexByte(r.buf[from:r.w], '\r'); i >= 0 {
+			r.cr, r.crScan = from+i, from+i
+		} else {
+			r.crScan = r.w
+		}
 	}
-	from := max(r.r, r.crScan)
-	if i := bytes.IndexByte(r.buf[from:limit], '\r'); i >= 0 {
-		return from + i
-	}
-	r.crScan = limit
-	if r.lf >= r.r {
+	switch {
+	case r.cr < r.r:
+		if r.lf < r.r {
+			return -1
+		}
 		return r.lf
+	case r.lf < r.r:
+		return r.cr
 	}
-	return -1
+	return min(r.cr, r.lf)
 }
 
 // fill reads more input after buf[r:w], making room first.
@@ -424,6 +583,7 @@ func (r *Reader) fill() error {
 	if r.rerr != nil {
 		return r.rerr
 	}
+	r.keepLine()
 	switch {
 	case r.r == r.w:
 		// Nothing is pending: start over at the front, in a small buffer
@@ -431,12 +591,12 @@ func (r *Reader) fill() error {
 		if len(r.buf) > keepBufferSize {
 			r.buf = nil
 		}
-		r.r, r.w, r.lf, r.lfScan, r.crScan = 0, 0, -1, 0, 0
+		r.r, r.w, r.lf, r.cr, r.lfScan, r.crScan = 0, 0, -1, -1, 0, 0
 	case r.w == len(r.buf) && r.r > 0:
 		// fill runs when buf[r:w] holds no line break, so there is no
-		// known LF to move along.
+		// known CR or LF to move along.
 		n := copy(r.buf, r.buf[r.r:r.w])
-		r.lf = -1
+		r.lf, r.cr = -1, -1
 		r.lfScan = max(r.lfScan-r.r, 0)
 		r.crScan = max(r.crScan-r.r, 0)
 		r.r, r.w = 0, n
@@ -480,7 +640,7 @@ func (r *Reader) fill() error {
 // stream: each maximal invalid sequence becomes one U+FFFD. Valid input,
 // the usual case, is appended as is.
 func appendText(dst, b []byte) []byte {
-	if utf8.Valid(b) {
+	if validText(b) {
 		return append(dst, b...)
 	}
 	for len(b) > 0 {
@@ -498,6 +658,39 @@ func appendText(dst, b []byte) []byte {
 		b = b[invalidPrefix(b):]
 	}
 	return dst
+}
+
+// validText is utf8.Valid, quicker on ASCII text: JSON as models stream
+// it is mostly ASCII, and utf8.Valid takes its 8 bytes at a time with a
+// branch each.
+func validText(b []byte) bool {
+	return isASCII(b) || utf8.Valid(b)
+}
+
+// isASCII reports whether b is all ASCII. It ORs 32 bytes at a time and
+// tests the high bits once, ending with the last 8 bytes, which may
+// overlap bytes already seen.
+func isASCII(b []byte) bool {
+	const high = 0x8080808080808080
+	n := len(b)
+	if n < 8 {
+		var m byte
+		for _, c := range b {
+			m |= c
+		}
+		return m < utf8.RuneSelf
+	}
+	m := binary.LittleEndian.Uint64(b[n-8:])
+	for len(b) >= 32 {
+		m |= binary.LittleEndian.Uint64(b) | binary.LittleEndian.Uint64(b[8:]) |
+			binary.LittleEndian.Uint64(b[16:]) | binary.LittleEndian.Uint64(b[24:])
+		b = b[32:]
+	}
+	for len(b) >= 8 {
+		m |= binary.LittleEndian.Uint64(b)
+		b = b[8:]
+	}
+	return m&high == 0
 }
 
 // textString returns b decoded as appendText does, as a string.

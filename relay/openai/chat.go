@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/streamkit/streamkit/internal/ssefast"
 	"github.com/streamkit/streamkit/relay"
 	"github.com/streamkit/streamkit/sse"
 )
@@ -177,7 +178,20 @@ func clientError(err error) APIError {
 // as {"error": {"message", "type", "code"}} with no [Done] after it.
 func Chat() relay.Translator { return &chatRelay{} }
 
-type chatRelay struct{}
+type chatRelay struct {
+	// choicesAt is where the last chunk named its choices. The chunks of
+	// one stream share their leading fields (id, object, created, model),
+	// so the next one names them at the same offset, found without a
+	// search.
+	choicesAt int
+
+	// out is where an event forwarded to an *sse.Stream is encoded.
+	out []byte
+}
+
+// maxKeptEvent is the largest encoding buffer a chat translator keeps
+// between events, so that one big event does not pin its memory.
+const maxKeptEvent = 64 << 10
 
 var (
 	doneData    = []byte(Done)
@@ -198,7 +212,7 @@ func (t *chatRelay) Event(s relay.Sender, ev *sse.RawEvent) (bool, error) {
 	// A chunk names its choices early on (an empty list in the usage
 	// chunk); only an event without them is decoded, to find an error.
 	// The usual chunk is forwarded without being decoded.
-	if !hasChoices(d) {
+	if !t.hasChoices(d) {
 		ce, err := ParseChatEvent(string(d))
 		if err != nil {
 			return false, &relay.UpstreamError{Type: "invalid_chunk", Message: "the upstream sent an event that is not valid JSON"}
@@ -207,7 +221,32 @@ func (t *chatRelay) Event(s relay.Sender, ev *sse.RawEvent) (bool, error) {
 			return false, upstreamError(ce.Error)
 		}
 	}
-	return false, relay.Forward(s, "", ev.Data)
+	return false, t.forward(s, ev)
+}
+
+// forward sends ev's data on as a message event, as relay.Forward does. To
+// an *sse.Stream it writes the upstream's bytes when they are the event's
+// encoding already, else it encodes the event into the translator's own
+// buffer, without searching the data for line breaks when the relay's
+// Reader parsed it from a single data line (see internal/ssefast); either
+// way one message, which the default flush policy writes straight to the
+// connection.
+func (t *chatRelay) forward(s relay.Sender, ev *sse.RawEvent) error {
+	st, ok := s.(*sse.Stream)
+	if !ok {
+		return relay.Forward(s, "", ev.Data)
+	}
+	if w := ssefast.Wire(ev); w != nil {
+		// The upstream's own bytes are the event as it is encoded.
+		_, err := st.Core().Write(w)
+		return err
+	}
+	t.out = ssefast.AppendData(t.out[:0], ev)
+	_, err := st.Core().Write(t.out)
+	if cap(t.out) > maxKeptEvent {
+		t.out = nil
+	}
+	return err
 }
 
 // trimJSONSpace drops the white space JSON allows before a value.
@@ -218,19 +257,43 @@ func trimJSONSpace(b []byte) []byte {
 	return b
 }
 
-// hasChoices reports whether d contains "choices". It searches windows of
-// 64 bytes, overlapping by the name's length: bytes.Contains searches a
-// text that short with its vectorised code at once, where on a longer one
-// it first tries each quote (JSON has many) one by one.
-func hasChoices(d []byte) bool {
-	const window = 64
-	for len(d) > window {
-		if bytes.Contains(d[:window], choicesName) {
-			return true
-		}
-		d = d[window-len(choicesName)+1:]
+// hasChoices reports whether d contains "choices", looking first where the
+// stream's last chunk had it.
+func (t *chatRelay) hasChoices(d []byte) bool {
+	if i := t.choicesAt; i+len(choicesName) <= len(d) && string(d[i:i+len(choicesName)]) == `"choices"` {
+		return true
 	}
-	return bytes.Contains(d, choicesName)
+	i := indexChoices(d)
+	if i >= 0 {
+		t.choicesAt = i
+	}
+	return i >= 0
+}
+
+// indexChoices returns the index of one "choices" in d (not always the
+// first), or -1 when there is none.
+//
+// The usual chunk's first '[' opens its choices, so it looks right before
+// that first, after one quick search for a rare byte. Failing that, it
+// searches windows of 64 bytes, overlapping by the name's length:
+// bytes.Index searches a text that short with its vectorised code at once,
+// where on a longer one it first tries each quote (JSON has many) one by
+// one.
+func indexChoices(d []byte) int {
+	const key = `"choices":`
+	if i := bytes.IndexByte(d, '['); i >= len(key) && string(d[i-len(key):i]) == key {
+		return i - len(key)
+	}
+	const window = 64
+	for off := 0; ; off += window - len(choicesName) + 1 {
+		end := min(off+window, len(d))
+		if i := bytes.Index(d[off:end], choicesName); i >= 0 {
+			return off + i
+		}
+		if end == len(d) {
+			return -1
+		}
+	}
 }
 
 func (*chatRelay) End(s relay.Sender) error { return SendDone(s) }

@@ -1,0 +1,88 @@
+package sse
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// TestOneLineMarked checks which events the Reader vouches for as a single
+// data line, so that the differential tests of the fast path are known to
+// exercise it.
+func TestOneLineMarked(t *testing.T) {
+	tests := []struct {
+		wire string
+		want []bool // one data line
+		raw  []bool // and its wire form in the read buffer, whole reads
+	}{
+		{"data: x\n\n", []bool{true}, []bool{true}},
+		{"data:x\r\n\r\ndata: y\r\r", []bool{true, true}, []bool{false, false}},
+		{"data\n\n", []bool{true}, []bool{false}},
+		{"data: \n\n", []bool{true}, []bool{false}}, // empty: no wire form
+		{"data:x\n\n", []bool{true}, []bool{false}},
+		{"data:  two\n\n", []bool{true}, []bool{true}},
+		{"data: a\ndata: b\n\n", []bool{false}, []bool{false}},
+		{"data: \xff\n\n", []bool{true}, []bool{false}}, // decoded into the data buffer
+		{"data: a\n\ndata: b\ndata: c\n\ndata: d\n\n", []bool{true, false, true}, []bool{true, false, true}},
+		{"id: 1\nevent: e\ndata: x\n: c\n\n", []bool{true}, []bool{false}},
+		{"id: 1\nevent: e\ndata: x\n\n", []bool{true}, []bool{true}},
+		{"\uFEFFdata: x\n\n", []bool{true}, []bool{true}},
+		{"data: x\r\n\n", []bool{true}, []bool{false}},
+		{"data: " + strings.Repeat("x", 9000) + "\n\n", []bool{true}, []bool{true}},
+	}
+	for _, tc := range tests {
+		for _, k := range []int{1, 3, len(tc.wire)} {
+			rd := NewReader(&slowReader{tc.wire, k}, nil)
+			for i, want := range tc.want {
+				ev, err := rd.NextRaw()
+				if err != nil {
+					t.Fatalf("%q, reads of %d: event %d: %v", tc.wire, k, i, err)
+				}
+				if ev.oneLine != want {
+					t.Errorf("%q, reads of %d: event %d oneLine = %v, want %v", tc.wire, k, i, ev.oneLine, want)
+				}
+				if k == len(tc.wire) && (ev.wireForm() != nil) != tc.raw[i] {
+					t.Errorf("%q: event %d wire form %q, want one: %v", tc.wire, i, ev.wireForm(), tc.raw[i])
+				}
+			}
+		}
+	}
+}
+
+type slowReader struct {
+	s string
+	n int
+}
+
+func (r *slowReader) Read(p []byte) (int, error) {
+	if r.s == "" {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), r.n)], r.s)
+	r.s = r.s[n:]
+	return n, nil
+}
+
+// TestValidText agrees with utf8.Valid for a non-ASCII byte, a valid
+// sequence or an invalid one, at every position of texts of every length
+// around isASCII's word and block sizes.
+func TestValidText(t *testing.T) {
+	for n := range 80 {
+		base := []byte(strings.Repeat("a", n))
+		if got, want := validText(base), utf8.Valid(base); got != want || !isASCII(base) {
+			t.Fatalf("%q: validText = %v, want %v", base, got, want)
+		}
+		for i := range n {
+			for _, s := range []string{"\x80", "\xff", "é", "\xe2\x82"} {
+				b := append(append(append([]byte(nil), base[:i]...), s...), base[i:]...)
+				if got, want := validText(b), utf8.Valid(b); got != want {
+					t.Fatalf("%q: validText = %v, want %v", b, got, want)
+				}
+				if isASCII(b) {
+					t.Fatalf("%q: isASCII = true", b)
+				}
+			}
+		}
+	}
+}
