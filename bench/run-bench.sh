@@ -70,7 +70,7 @@ go test -c -o bin/bench.test .
 # rounds only.
 micro() {
 	local round=$1
-	./bin/bench.test -test.run '^$' -test.bench 'SSEEncode|NDJSONEncode|ClockNow|Relay' -test.benchmem \
+	./bin/bench.test -test.run '^$' -test.bench 'SSEEncode|NDJSONEncode|ClockNow|Relay|EventPath' -test.benchmem \
 		-test.benchtime="$BENCHTIME" >>"$res/bench.txt"
 	./bin/bench.test -test.run '^$' -test.bench 'HubFanout10k' -test.benchmem \
 		-test.benchtime="${HUB_ROUNDS}x" >>"$res/bench.txt"
