@@ -2,7 +2,7 @@
 // internal/server) in a process of its own, so that the load generator can
 // measure its CPU time and memory alone.
 //
-//	benchserver -framework gin -mode streamkit [-addr 127.0.0.1:0] [-stats-addr 127.0.0.1:0] [-cpuprofile file]
+//	benchserver -framework gin -mode streamkit [-addr 127.0.0.1:0] [-stats-addr 127.0.0.1:0] [-cpuprofile file] [-memprofilerate n]
 //
 // Once listening it prints one line to standard output,
 //
@@ -24,6 +24,7 @@ import (
 	pprofhttp "net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"syscall"
 	"time"
@@ -38,9 +39,13 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "address of the benchmark server")
 	statsAddr := flag.String("stats-addr", "127.0.0.1:0", "address of the /stats endpoint")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file")
+	memRate := flag.Int("memprofilerate", 0, "set runtime.MemProfileRate before serving (1 samples every allocation); 0 keeps the default")
 	flag.Parse()
 	log.SetPrefix("benchserver: ")
 	log.SetFlags(0)
+	if *memRate > 0 {
+		runtime.MemProfileRate = *memRate
+	}
 	if err := run(*framework, *mode, *addr, *statsAddr, *cpuprofile); err != nil {
 		log.Fatal(err)
 	}

@@ -28,6 +28,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net/http"
 	"os"
@@ -42,9 +43,9 @@ import (
 )
 
 type config struct {
-	server, framework, mode, scenario, out, cpuprofile string
-	conns, events, runs, streams                       int
-	timeout, hold                                      time.Duration
+	server, framework, mode, scenario, out, cpuprofile, heapprofile string
+	conns, events, runs, streams                                    int
+	timeout, hold                                                   time.Duration
 }
 
 func main() {
@@ -55,6 +56,7 @@ func main() {
 	flag.StringVar(&c.scenario, "scenario", results.KindE2E, "e2e or idle")
 	flag.StringVar(&c.out, "out", "", "append the JSON record to this file (default: standard output)")
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "have the server write a CPU profile to this file")
+	flag.StringVar(&c.heapprofile, "heapprofile", "", "idle: after measuring, write the server's heap profile, every allocation sampled, to this file")
 	flag.IntVar(&c.conns, "c", 50, "e2e: concurrent streams")
 	flag.IntVar(&c.events, "m", 4000, "e2e: events per stream")
 	flag.IntVar(&c.runs, "runs", 3, "e2e: runs; the median by rate is reported")
@@ -96,6 +98,9 @@ func startServer(c *config) (*child, error) {
 	args := []string{"-framework", c.framework, "-mode", c.mode}
 	if c.cpuprofile != "" {
 		args = append(args, "-cpuprofile", c.cpuprofile)
+	}
+	if c.heapprofile != "" {
+		args = append(args, "-memprofilerate", "1")
 	}
 	cmd := exec.Command(c.server, args...)
 	cmd.Stderr = os.Stderr
@@ -141,6 +146,28 @@ func (ch *child) stop() {
 		ch.cmd.Process.Kill() //nolint:errcheck // last resort
 		<-done
 	}
+}
+
+// heapProfile writes the server's heap profile, after a garbage
+// collection, to file.
+func (ch *child) heapProfile(file string) error {
+	resp, err := http.Get("http://" + ch.statsAddr + "/debug/pprof/heap?gc=1")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("heap profile: %s", resp.Status)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func (ch *child) runtime() (proc.Runtime, error) {
@@ -250,6 +277,11 @@ func idle(ctx context.Context, c *config, ch *child, rec *results.Record) error 
 	rec.HeapPerStream = (float64(after.HeapInuse) - float64(base.HeapInuse)) / n
 	rec.StackPerStream = (float64(after.StackInuse) - float64(base.StackInuse)) / n
 	rec.GoroutinesPerStream = float64(after.Goroutines-base.Goroutines) / n
+	if c.heapprofile != "" {
+		if err := ch.heapProfile(c.heapprofile); err != nil {
+			return err
+		}
+	}
 	if c.hold > 0 {
 		log.Printf("holding %d streams for %v: server %s, stats and pprof on %s", c.streams, c.hold, ch.addr, ch.statsAddr)
 		time.Sleep(c.hold)

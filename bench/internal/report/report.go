@@ -6,6 +6,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math"
@@ -192,11 +193,11 @@ func Render(w io.Writer, in Input) error {
 			e2e.targets[i].why = t.why + "; " + pathWhy
 		}
 	}
-	idle := idleSection(in.Idle)
+	idle := idleSection(in.Idle, keyed)
 	hub := hubSection(in.Bench)
 	rel := relaySection(in.Bench, keyed["relay"])
 
-	p("## Targets\n\nIssue 17's targets, each judged on figures from this one run. A missed target shows why: for the end-to-end rows, the CPU per event against the same reference and the top lines of a CPU profile of what streamkit adds to the hand-written loop on that framework (`pprof -diff_base`, flat seconds; the full profiles are at the end); for the others, the figures or profile lines behind it.\n\n")
+	p("## Targets\n\nIssue 17's targets, each judged on figures from this one run. A missed target shows why: for the end-to-end rows, the CPU per event against the same reference and the top lines of a CPU profile of what streamkit adds to the hand-written loop on that framework (`pprof -diff_base`, flat seconds; the full profiles are at the end) and what streamkit's guarantees cost per event in process; for the idle rows, the top of a heap profile of what streamkit's streams hold over the framework's own handler's; for the others, the figures or profile lines behind it.\n\n")
 	p("| target | measured | result | why (missed targets) |\n|---|---|---|---|\n")
 	var e2eLoop, e2eOwn []target
 	for _, t := range e2e.targets {
@@ -272,7 +273,7 @@ func Render(w io.Writer, in Input) error {
 		}
 	}
 	if len(in.Profiles) > 0 {
-		p("\n## CPU profiles\n\nTop of `go tool pprof -top` for the streamkit paths, to see where the time goes.\n")
+		p("\n## Profiles\n\nTop of `go tool pprof -top` for the streamkit paths: CPU, to see where the time goes, and heap in use for idle streams, to see what they hold.\n")
 		for _, pr := range in.Profiles {
 			p("\n### %s\n\n```\n%s\n```\n", pr.Title, strings.TrimRight(pr.Top, "\n"))
 		}
@@ -597,7 +598,11 @@ func idleTarget(fw string) string {
 	return fmt.Sprintf("%s, idle memory per stream: ≤ %.2f× the framework's own handler", frameworkLabels[fw], targetIdleVsOwn)
 }
 
-func idleSection(recs []results.Record) section {
+// idleProfileStreams is how many idle streams the heap profiles of
+// run-bench.sh hold.
+const idleProfileStreams = 1000
+
+func idleSection(recs []results.Record, keyed map[string]string) section {
 	var s section
 	if len(recs) == 0 {
 		s.intro = "Not measured.\n"
@@ -641,8 +646,9 @@ func idleSection(recs []results.Record) section {
 					hx := (r.HeapPerStream + r.StackPerStream) / (own.HeapPerStream + own.StackPerStream)
 					tg := target{what: idleTarget(fw),
 						measured: fmt.Sprintf("RSS %s (heap + stacks %s)", fmtRatioNear(x, targetIdleVsOwn), fmtRatio(hx)), met: x <= targetIdleVsOwn, known: true,
-						why: fmt.Sprintf("per stream over the own handler: RSS %+.0f B, heap %+.0f B, stacks %+.0f B, goroutines %+.2f",
-							r.RSSPerStream-own.RSSPerStream, r.HeapPerStream-own.HeapPerStream, r.StackPerStream-own.StackPerStream, r.GoroutinesPerStream-own.GoroutinesPerStream)}
+						why: fmt.Sprintf("per stream over the own handler: RSS %+.0f B, heap %+.0f B, stacks %+.0f B, goroutines %+.2f; heap profile (what %s streams hold over the own handler's): %s",
+							r.RSSPerStream-own.RSSPerStream, r.HeapPerStream-own.HeapPerStream, r.StackPerStream-own.StackPerStream, r.GoroutinesPerStream-own.GoroutinesPerStream,
+							fmtInt(idleProfileStreams), topLines(keyed["idle/"+fw], 4))}
 					s.targets = append(s.targets, tg)
 					judged = true
 					verdict = tg.verdict()
@@ -829,10 +835,28 @@ func relaySection(bn Bench, prof string) section {
 // topLines returns the n functions with the most positive flat time in
 // the text of go tool pprof -top (with -diff_base, what grew), as
 // "name +flat (cum)", joined by "; ".
+// amount parses a pprof -top figure: a duration (CPU profiles) in
+// seconds, or a size (heap profiles: "312B", "1.50kB", "2MB") in bytes.
+func amount(f string) (float64, bool) {
+	if d, err := time.ParseDuration(f); err == nil {
+		return d.Seconds(), true
+	}
+	for _, u := range []struct {
+		suffix string
+		scale  float64
+	}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"kB", 1 << 10}, {"B", 1}} {
+		if n, ok := strings.CutSuffix(f, u.suffix); ok {
+			v, err := strconv.ParseFloat(n, 64)
+			return v * u.scale, err == nil
+		}
+	}
+	return 0, false
+}
+
 func topLines(top string, n int) string {
 	type line struct {
 		name, flat, cum string
-		d               time.Duration
+		d               float64
 	}
 	var ls []line
 	header := false
@@ -845,8 +869,8 @@ func topLines(top string, n int) string {
 		if !header || len(f) < 6 {
 			continue
 		}
-		d, err := time.ParseDuration(f[0])
-		if err != nil || d <= 0 {
+		d, ok := amount(f[0])
+		if !ok || d <= 0 {
 			continue
 		}
 		ls = append(ls, line{name: strings.Join(f[5:], " "), flat: f[0], cum: f[3], d: d})
@@ -854,7 +878,7 @@ func topLines(top string, n int) string {
 	if len(ls) == 0 {
 		return "no profile"
 	}
-	slices.SortStableFunc(ls, func(a, b line) int { return int(b.d - a.d) })
+	slices.SortStableFunc(ls, func(a, b line) int { return cmp.Compare(b.d, a.d) })
 	var out []string
 	for _, l := range ls[:min(n, len(ls))] {
 		out = append(out, fmt.Sprintf("`%s` +%s (cum %s)", shortName(l.name), l.flat, l.cum))

@@ -69,6 +69,7 @@ func render(t *testing.T) string {
 		Notes:    []string{"Redis backend: skipped."},
 		Profiles: []Profile{
 			{Title: "encode", Top: "flat flat%\n1s 50% f\n"},
+			{Key: "idle/hertz", Title: "idle hertz", Top: "      flat  flat%   sum%        cum   cum%\n     500kB  2.35%  2.35%   718.75kB  3.37%  context.(*cancelCtx).propagateCancel\n    1.20MB  1.25%  3.59%        2MB  4.55%  github.com/streamkit/streamkit/core.New\n   -187.50kB  0.88%  4.91%  -187.50kB  0.88%  github.com/cloudwego/hertz/pkg/protocol.appendHeaderValue\n"},
 			{Key: "relay", Title: "relay", Top: "      flat  flat%   sum%        cum   cum%\n     2s 40% 40%      5s 100%  github.com/streamkit/streamkit/relay.Copy\n"},
 		},
 	}
@@ -124,7 +125,7 @@ func TestRender(t *testing.T) {
 		{"event path validation", "| with field validation (`sse.AppendEvent`) | 28.0 | +8.0 |"},
 		{"event path stream", "| the stream (`sse.Stream.Send`) | 55.5 | +27.5 |"},
 		{"e2e error row", "| echo | **streamkit adapter, flush per event** | – | not measured: load: status 501 Not Implemented | – | – |"},
-		{"idle missed", "| hertz (netpoll), idle memory per stream: ≤ 1.05× the framework's own handler | RSS 1.20× (heap + stacks 1.12×) | **missed** | per stream over the own handler: RSS +2048 B, heap +1024 B, stacks +0 B, goroutines +0.00 |"},
+		{"idle missed", "| hertz (netpoll), idle memory per stream: ≤ 1.05× the framework's own handler | RSS 1.20× (heap + stacks 1.12×) | **missed** | per stream over the own handler: RSS +2048 B, heap +1024 B, stacks +0 B, goroutines +0.00; heap profile (what 1,000 streams hold over the own handler's): `core.New` +1.20MB (cum 2MB); `context.(*cancelCtx).propagateCancel` +500kB (cum 718.75kB) |"},
 		{"idle not measured", "| gin, idle memory per stream: ≤ 1.05× the framework's own handler |  | not measured |  |"},
 		{"idle row", "| hertz (netpoll) | streamkit adapter (`sse.NewStream`, heartbeat timer) | 1.20× | 12.0 KiB | 5.0 KiB | 4.0 KiB | 1.00 | **missed** |"},
 		{"hub memory row", "| in memory (`hub.New(nil)`) | 5.2 ms | 60.8 ms | 4 | 483 | 4,050,223 | 4,747,581 | 1.17× |"},
