@@ -630,7 +630,7 @@ func idleSection(recs []results.Record, keyed map[string]string) section {
 			if !ok {
 				continue
 			}
-			label := "streamkit adapter (`sse.NewStream`, heartbeat timer)"
+			label := "streamkit adapter (`sse.NewStream`, heartbeats on)"
 			if mode == "own" {
 				label = strings.TrimPrefix(ownLabels[fw], "own: ") + ", waiting on the context"
 			}

@@ -127,7 +127,7 @@ func TestRender(t *testing.T) {
 		{"e2e error row", "| echo | **streamkit adapter, flush per event** | – | not measured: load: status 501 Not Implemented | – | – |"},
 		{"idle missed", "| hertz (netpoll), idle memory per stream: ≤ 1.05× the framework's own handler | RSS 1.20× (heap + stacks 1.12×) | **missed** | per stream over the own handler: RSS +2048 B, heap +1024 B, stacks +0 B, goroutines +0.00; heap profile (what 1,000 streams hold over the own handler's): `core.New` +1.20MB (cum 2MB); `context.(*cancelCtx).propagateCancel` +500kB (cum 718.75kB) |"},
 		{"idle not measured", "| gin, idle memory per stream: ≤ 1.05× the framework's own handler |  | not measured |  |"},
-		{"idle row", "| hertz (netpoll) | streamkit adapter (`sse.NewStream`, heartbeat timer) | 1.20× | 12.0 KiB | 5.0 KiB | 4.0 KiB | 1.00 | **missed** |"},
+		{"idle row", "| hertz (netpoll) | streamkit adapter (`sse.NewStream`, heartbeats on) | 1.20× | 12.0 KiB | 5.0 KiB | 4.0 KiB | 1.00 | **missed** |"},
 		{"hub memory row", "| in memory (`hub.New(nil)`) | 5.2 ms | 60.8 ms | 4 | 483 | 4,050,223 | 4,747,581 | 1.17× |"},
 		{"redis row without fan-out", "| Redis (`hub/redishub`, local redis-server) | – | – | – | – | 20,000 | 100,000 | 5.00× |"},
 		{"nats row", "| NATS JetStream (`hub/natshub`, local nats-server, file storage) | 6.6 ms | 11.0 ms | 59 | 4320 | 2,765 | 46,905 | 16.96× |"},
