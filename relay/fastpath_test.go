@@ -1,29 +1,17 @@
 package relay_test
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/streamkit/streamkit/core/streamtest"
 	"github.com/streamkit/streamkit/relay"
 	"github.com/streamkit/streamkit/relay/openai"
 	"github.com/streamkit/streamkit/sse"
 )
-
-// bufConn is a core.Conn that keeps what is written.
-type bufConn struct{ b *bytes.Buffer }
-
-func (bufConn) SetHeader(string, string)         {}
-func (bufConn) Start(int) error                  { return nil }
-func (c bufConn) Write(p []byte) (int, error)    { return c.b.Write(p) }
-func (bufConn) Flush() error                     { return nil }
-func (bufConn) SetWriteDeadline(time.Time) error { return nil }
-func (bufConn) Context() context.Context         { return context.Background() }
 
 // evenBody hands out its input n bytes per Read at most.
 type evenBody struct {
@@ -47,14 +35,14 @@ func (*evenBody) Close() error { return nil }
 // the relay's error.
 func relayWire(t testing.TB, upstream string, n int, opts *relay.Options) (string, string) {
 	t.Helper()
-	var out bytes.Buffer
-	s, err := sse.NewStream(bufConn{&out}, &sse.Options{Heartbeat: -1})
+	out := streamtest.NewRecorder()
+	s, err := sse.NewStream(out, &sse.Options{Heartbeat: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	err = relay.Copy(s.Context(), s, &evenBody{[]byte(upstream), n}, openai.Chat(), opts)
 	s.Close()
-	return out.String(), fmt.Sprint(err)
+	return out.Body(), fmt.Sprint(err)
 }
 
 // hooked are relay options whose hooks see each event without changing
