@@ -47,10 +47,10 @@ func ginHandler(mode string, ev *events) http.Handler {
 					return
 				}
 			}
-		case Loop:
+		case Loop, Validated:
 			buf := make([]byte, 0, 512)
 			for i := range req.n {
-				buf = AppendEvent(buf[:0], ev.id(i))
+				buf = appendEvent(mode, buf[:0], ev.id(i))
 				if _, err := c.Writer.Write(buf); err != nil {
 					return
 				}

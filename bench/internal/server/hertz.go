@@ -92,10 +92,10 @@ func hertzHandler(mode string, ev *events) app.HandlerFunc {
 		w := resp.NewChunkedBodyWriter(&ctx.Response, ctx.GetWriter())
 		ctx.Response.HijackWriter(w)
 		switch mode {
-		case Loop:
+		case Loop, Validated:
 			buf := make([]byte, 0, 512)
 			for i := range req.n {
-				buf = AppendEvent(buf[:0], ev.id(i))
+				buf = appendEvent(mode, buf[:0], ev.id(i))
 				if _, err := w.Write(buf); err != nil {
 					return
 				}

@@ -45,10 +45,10 @@ func netHTTPHandler(mode string, ev *events) http.Handler {
 				}
 				f.Flush()
 			}
-		case Loop:
+		case Loop, Validated:
 			buf := make([]byte, 0, 512)
 			for i := range req.n {
-				buf = AppendEvent(buf[:0], ev.id(i))
+				buf = appendEvent(mode, buf[:0], ev.id(i))
 				if _, err := w.Write(buf); err != nil {
 					return
 				}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/streamkit/streamkit/bench/internal/payload"
 	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/sse"
 )
 
 // Frameworks lists the frameworks, in report order.
@@ -43,6 +44,11 @@ const (
 	// Loop is a careful hand-written loop: each event appended to a
 	// reused buffer, written and flushed through the framework's writer.
 	Loop = "loop"
+	// Validated is the hand-written loop encoding with streamkit's
+	// sse.AppendEvent instead, which applies the spec's field rules: the
+	// loop plus validation, and nothing else of streamkit, so that the
+	// end-to-end cost of validation shows apart from the stream's.
+	Validated = "validated"
 	// Streamkit is the streamkit adapter's SSE stream, flushing after
 	// every event (the default).
 	Streamkit = "streamkit"
@@ -55,7 +61,7 @@ const (
 )
 
 // Modes lists the modes in report order.
-var Modes = []string{Own, Loop, Streamkit, Coalesce, Batch}
+var Modes = []string{Own, Loop, Validated, Streamkit, Coalesce, Batch}
 
 // The coalescing policy of the [Coalesce] mode.
 const (
@@ -94,6 +100,22 @@ func newEvents() *events {
 
 // id returns the ID of event i (from 0).
 func (ev *events) id(i int) string { return ev.ids[i%idCount] }
+
+// appendEvent appends the benchmark event with the given ID the way
+// mode's loop encodes it: with [AppendEvent] for [Loop], with
+// sse.AppendEvent for [Validated]. The branch is the same for every
+// event, so it costs the loop next to nothing.
+func appendEvent(mode string, dst []byte, id string) []byte {
+	if mode == Validated {
+		e := sse.Event{ID: id, Type: payload.Type, Data: payload.JSON}
+		b, err := sse.AppendEvent(dst, &e)
+		if err != nil {
+			panic(err) // the benchmark event is valid
+		}
+		return b
+	}
+	return AppendEvent(dst, id)
+}
 
 // AppendEvent appends the benchmark event with the given ID, as the
 // hand-written loop writes it: no validation, no line splitting.
