@@ -48,10 +48,14 @@ func (q *beatQueue) schedule(s *Stream, due int64) {
 func (q *beatQueue) remove(s *Stream) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	i := int(s.hbIndex)
-	if i < 0 {
-		return
+	if i := int(s.hbIndex); i >= 0 {
+		q.removeAt(i)
 	}
+}
+
+// removeAt takes the stream at i out of the heap.
+func (q *beatQueue) removeAt(i int) *Stream {
+	s := q.heap[i]
 	last := len(q.heap) - 1
 	q.swap(i, last)
 	q.heap[last] = nil
@@ -60,10 +64,11 @@ func (q *beatQueue) remove(s *Stream) {
 	if i < last {
 		q.fix(i)
 	}
-	if len(q.heap) == 0 {
+	if last == 0 {
 		// Let the backing array go with the last stream.
 		q.heap = nil
 	}
+	return s
 }
 
 // fire starts the heartbeats that are due and arms the timer for the next.
@@ -73,19 +78,7 @@ func (q *beatQueue) fire() {
 	q.armed = 0
 	now := time.Now().UnixNano()
 	for len(q.heap) > 0 && q.heap[0].hbDue <= now {
-		s := q.heap[0]
-		last := len(q.heap) - 1
-		q.swap(0, last)
-		q.heap[last] = nil
-		q.heap = q.heap[:last]
-		s.hbIndex = -1
-		if last > 0 {
-			q.down(0)
-		}
-		go s.heartbeatFired()
-	}
-	if len(q.heap) == 0 {
-		q.heap = nil
+		go q.removeAt(0).heartbeatFired()
 	}
 	q.armLocked()
 }
