@@ -260,7 +260,7 @@ func trimJSONSpace(b []byte) []byte {
 // hasChoices reports whether d contains "choices", looking first where the
 // stream's last chunk had it.
 func (t *chatRelay) hasChoices(d []byte) bool {
-	if i := t.choicesAt; i+len(choicesName) <= len(d) && string(d[i:i+len(choicesName)]) == `"choices"` {
+	if i := t.choicesAt; i+len(choicesName) <= len(d) && bytes.Equal(d[i:i+len(choicesName)], choicesName) {
 		return true
 	}
 	i := indexChoices(d)
