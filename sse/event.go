@@ -1,6 +1,7 @@
 package sse
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -119,26 +120,51 @@ var fieldErrors = func() (errs [2][4]error) {
 
 var errNilEvent error = &fieldError{"sse: nil event: invalid field"}
 
-// unusual marks the bytes a single-line field may not hold (CR, LF, NUL)
-// and the non-ASCII ones, whose UTF-8 must then be checked: one table load
-// per byte is all a plain ASCII field costs.
+// unusual marks the bytes plain turns down: those below 0x0E, CR, LF and
+// NUL among them, and the non-ASCII ones, whose UTF-8 must then be checked.
 var unusual = func() (t [256]uint8) {
-	t['\r'], t['\n'], t[0] = 1, 1, 1
+	for c := range 0x0E {
+		t[c] = 1
+	}
 	for c := 0x80; c < 0x100; c++ {
 		t[c] = 1
 	}
 	return t
 }()
 
-// plain reports whether s is plain ASCII without CR, LF or NUL. It ORs the
-// table's marks instead of branching on each byte: fields are short, and
-// almost always plain.
+// plain reports whether s is ASCII without a byte below 0x0E, so without
+// CR, LF or NUL. A field with another of those bytes, a tab say, is fine
+// but not plain: the caller then checks it byte by byte (checkUnusual).
+// Fields are short and almost always plain, so plain looks at eight bytes
+// at a time, with two overlapping loads for a tail or a short field.
 func plain(s string) bool {
-	var m uint8
-	for i := 0; i < len(s); i++ {
-		m |= unusual[s[i]]
+	n := len(s)
+	if n < 8 {
+		if n < 4 {
+			var m uint8
+			for i := 0; i < n; i++ {
+				m |= unusual[s[i]]
+			}
+			return m == 0
+		}
+		b := unsafe.Slice(unsafe.StringData(s), n)
+		x := uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[n-4:]))<<32
+		return marked(x) == 0
+	}
+	b := unsafe.Slice(unsafe.StringData(s), n)
+	m := marked(binary.LittleEndian.Uint64(b[n-8:]))
+	for i := 0; i+8 <= n; i += 8 {
+		m |= marked(binary.LittleEndian.Uint64(b[i:]))
 	}
 	return m == 0
+}
+
+// marked returns x, eight bytes, with the high bit of a byte set where a
+// byte is 0x80 or above or below 0x0E, and where another such byte below
+// borrowed from it: nonzero exactly when one of the eight is.
+func marked(x uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	return ((x-0x0E*ones)&^x | x) & highs
 }
 
 // checkField reports why s cannot be sent as a single-line field.
