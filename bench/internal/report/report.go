@@ -239,7 +239,7 @@ func Render(w io.Writer, in Input) error {
 	}
 	p("%s.\n\n", strings.Join(infos, "; "))
 
-	p("## SSE encoding\n\nOne event with an ID, a type and %s. Each encoder writes into a reused in-memory buffer (hertz's writer into a hijacked writer that discards). `go test -bench 'SSEEncode' -benchmem`, run once per round of the script; the median of the rounds. \"vs fastest peer\" is the fastest like-for-like peer's ns/op divided by the row's: above 1 is faster.\n\n", "about 100 bytes of JSON on one line")
+	p("## SSE encoding\n\nOne event with an ID, a type and %s. Each encoder writes into a reused in-memory buffer (hertz's writer into a hijacked writer that discards); streamkit's row sets the fields of one reused `sse.Event` per call, as a handler sending in a loop does. `go test -bench 'SSEEncode' -benchmem`, run once per round of the script; the median of the rounds. \"vs fastest peer\" is the fastest like-for-like peer's ns/op divided by the row's: above 1 is faster.\n\n", "about 100 bytes of JSON on one line")
 	b.WriteString(enc1.table)
 	p("\n### Multi-line data (10 lines)\n\n")
 	b.WriteString(encN.table)
