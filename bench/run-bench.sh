@@ -42,7 +42,7 @@ HUB_IDLE_RUNS=${HUB_IDLE_RUNS:-2}
 PROFILE_M=${PROFILE_M:-40000}
 FRAMEWORKS=(nethttp gin echo echov5 hertz hertz-standard)
 read -r -a PROFILE_FRAMEWORKS <<<"${PROFILE_FRAMEWORKS:-${FRAMEWORKS[*]}}"
-MODES=(own loop validated streamkit coalesce batch)
+MODES=(own loop validated busy streamkit coalesce batch)
 
 # Each idle stream is a socket in the server and one in the load generator.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"

@@ -47,7 +47,7 @@ func ginHandler(mode string, ev *events) http.Handler {
 					return
 				}
 			}
-		case Loop, Validated:
+		case Loop, Validated, Busy:
 			buf := make([]byte, 0, 512)
 			for i := range req.n {
 				buf = appendEvent(mode, buf[:0], ev.id(i))

@@ -49,6 +49,10 @@ const (
 	// loop plus validation, and nothing else of streamkit, so that the
 	// end-to-end cost of validation shows apart from the stream's.
 	Validated = "validated"
+	// Busy is the hand-written loop plus BusyNanos of arithmetic per
+	// event, a known cost: what the end-to-end figures make of it shows
+	// how much a given cost per event moves them.
+	Busy = "busy"
 	// Streamkit is the streamkit adapter's SSE stream, flushing after
 	// every event (the default).
 	Streamkit = "streamkit"
@@ -61,7 +65,7 @@ const (
 )
 
 // Modes lists the modes in report order.
-var Modes = []string{Own, Loop, Validated, Streamkit, Coalesce, Batch}
+var Modes = []string{Own, Loop, Validated, Busy, Streamkit, Coalesce, Batch}
 
 // The coalescing policy of the [Coalesce] mode.
 const (
@@ -102,19 +106,59 @@ func newEvents() *events {
 func (ev *events) id(i int) string { return ev.ids[i%idCount] }
 
 // appendEvent appends the benchmark event with the given ID the way
-// mode's loop encodes it: with [AppendEvent] for [Loop], with
-// sse.AppendEvent for [Validated]. The branch is the same for every
-// event, so it costs the loop next to nothing.
+// mode's loop encodes it: with [AppendEvent] for [Loop] and [Busy], with
+// sse.AppendEvent for [Validated]; [Busy] first does its arithmetic. The
+// branch is the same for every event, so it costs the loop next to
+// nothing.
 func appendEvent(mode string, dst []byte, id string) []byte {
-	if mode == Validated {
+	switch mode {
+	case Validated:
 		e := sse.Event{ID: id, Type: payload.Type, Data: payload.JSON}
 		b, err := sse.AppendEvent(dst, &e)
 		if err != nil {
 			panic(err) // the benchmark event is valid
 		}
 		return b
+	case Busy:
+		BusyWork()
 	}
 	return AppendEvent(dst, id)
+}
+
+// BusyNanos is the arithmetic per event of the [Busy] mode, in
+// nanoseconds of this machine: busyRounds is calibrated at start.
+const BusyNanos = 100
+
+var busyRounds = calibrateBusy()
+
+// BusyWork does the [Busy] mode's arithmetic for one event.
+func BusyWork() {
+	busyWork(busyRounds) // a call to a function never inlined is not dropped
+}
+
+// busyWork runs n rounds of a linear congruential step, each depending
+// on the last, so that the rounds cannot overlap.
+//
+//go:noinline
+func busyWork(n int) uint64 {
+	x := uint64(n)
+	for range n {
+		x = x*6364136223846793005 + 1442695040888963407
+	}
+	return x
+}
+
+// calibrateBusy returns how many rounds of busyWork take BusyNanos: the
+// fastest of a few timings, since other work only ever slows one down.
+func calibrateBusy() int {
+	const n = 1 << 20
+	best := time.Duration(1 << 62)
+	for range 5 {
+		start := time.Now()
+		busyWork(n)
+		best = min(best, time.Since(start))
+	}
+	return max(1, int(int64(BusyNanos)*n/max(int64(best), 1)))
 }
 
 // AppendEvent appends the benchmark event with the given ID, as the
