@@ -384,9 +384,9 @@ func ndjsonTable(bn Bench) string {
 	return t.String()
 }
 
-// find merges the records of framework and mode, one per round, into one:
-// each figure is the median over the rounds that succeeded. When every
-// round failed, it returns the first failure. ok is false when there is no
+// find merges the records of framework and mode, one per pass (or idle
+// round), into one: each figure is the median over those that succeeded.
+// When every one failed, it returns the first failure. ok is false when there is no
 // record at all.
 func find(recs []results.Record, framework, mode string) (merged results.Record, ok bool) {
 	var good []results.Record
@@ -429,13 +429,13 @@ func find(recs []results.Record, framework, mode string) (merged results.Record,
 	return merged, true
 }
 
-// paired returns the median over the rounds of f(a's record) / f(b's
-// record), framework's a and b modes taken from the same round (the i-th
-// record of each), where both were measured; ok is false when no round
-// has both. Each round runs every way of a framework back to back, so a
-// ratio within a round sees the same load on the machine; the median of
+// paired returns the median over the passes of f(a's record) / f(b's
+// record), framework's a and b modes taken from the same pass (the i-th
+// record of each), where both were measured; ok is false when no pass
+// has both. Each pass runs every way of a framework back to back, so a
+// ratio within a pass sees the same load on the machine; the median of
 // those ratios is steadier than the ratio of two medians, which may come
-// from different rounds.
+// from different passes.
 func paired(recs []results.Record, framework, a, b string, f func(results.Record) float64) (float64, bool) {
 	var as, bs []results.Record
 	for _, r := range recs {
@@ -465,7 +465,8 @@ func paired(recs []results.Record, framework, a, b string, f func(results.Record
 func eventsPerSec(r results.Record) float64  { return r.EventsPerSec }
 func cpuPerMillion(r results.Record) float64 { return r.CPUPerMillion }
 
-// rounds returns how many records framework and mode have: one per round.
+// rounds returns how many records framework and mode have: one per pass
+// end to end, one per round of idle streams.
 func rounds(recs []results.Record) int {
 	n := map[[2]string]int{}
 	most := 0
@@ -497,8 +498,12 @@ func e2eSection(recs []results.Record, keyed map[string]string) section {
 			break
 		}
 	}
-	s.intro = fmt.Sprintf("A benchmark server (`cmd/benchserver`) and the load generator (`cmd/loadgen`) in separate processes: %d concurrent streams of %s events each (the same event as above), read by counting blank lines. %d rounds, each running every framework and way in turn, %d run(s) per round (the median run by rate); the table shows the median over the rounds. The targets are judged on the median over the rounds of the ratio within each round (streamkit's figure over the reference's from the same round, run minutes apart at most), which other work on the machine skews less than a ratio of two medians. Server CPU is the server process's user + system time from `/proc/<pid>/stat`, per million events: it is steadier than the rate, which moves with whatever else runs on the machine, the load generator included. \"vs own\" is the row's events/s over the framework's own way: above 1 is faster. The targets are judged on events/s; the CPU cost relative to the same reference (the same median of ratios) is shown beside each verdict.\n\n",
-		conns, fmtInt(float64(perConn)), rounds(recs), runs)
+	runsPhrase := ""
+	if runs > 1 {
+		runsPhrase = fmt.Sprintf(", %d runs of each per pass (the median run by rate)", runs)
+	}
+	s.intro = fmt.Sprintf("A benchmark server (`cmd/benchserver`) and the load generator (`cmd/loadgen`) in separate processes: %d concurrent streams of %s events each (the same event as above), read by counting blank lines. %d passes, each running every framework and way in turn%s; the table shows the median over the passes. The targets are judged on the median over the passes of the ratio within each pass (streamkit's figure over the reference's from the same pass, run seconds apart: streamkit runs right after the loop and the framework's own way), which other work on the machine skews less than a ratio of two medians. Server CPU is the server process's user + system time from `/proc/<pid>/stat`, per million events: it is steadier than the rate, which moves with whatever else runs on the machine, the load generator included. \"vs own\" is the row's events/s over the framework's own way: above 1 is faster. The targets are judged on events/s; the CPU cost relative to the same reference (the same median of ratios) is shown beside each verdict.\n\n",
+		conns, fmtInt(float64(perConn)), rounds(recs), runsPhrase)
 	var t strings.Builder
 	t.WriteString("| framework | way of streaming | vs own | events/s | server CPU s / 1M events | target |\n|---|---|---:|---:|---:|---|\n")
 	for _, fw := range frameworkOrder {

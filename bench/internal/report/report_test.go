@@ -120,7 +120,7 @@ func TestRender(t *testing.T) {
 		{"coalesce row", "| gin | **streamkit adapter, coalesced** (32 KiB / 5 ms) | 3.33× | 2,000,000 | 0.20 | 2.56× flush per event (CPU/event 0.12×) |"},
 		// gin/own has two rounds: 500,000 and 700,000 events/s.
 		{"e2e median of rounds", "| gin | own: `c.SSEvent` path (`c.Render` of `sse.Event`) + `c.Writer.Flush()` | 1.00× | 600,000 | 2.50 | – |"},
-		{"rounds", "2 rounds, each running every framework"},
+		{"passes", "2 passes, each running every framework"},
 		{"event path loop", "| hand-written loop: `append`, `Write`, `Flush` | 20.0 | – | – | – |"},
 		{"event path validation", "| with field validation (`sse.AppendEvent`) | 28.0 | +8.0 | +8.0 |"},
 		{"event path stream", "| the stream (`sse.Stream.Send`) | 55.5 | +35.5 | +27.5 |"},
