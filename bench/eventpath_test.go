@@ -17,6 +17,8 @@ import (
 //     validation), then Write and Flush on the Conn;
 //   - busy: the loop plus the busy mode's arithmetic, a known cost whose
 //     end-to-end effect gives the scale of the others';
+//   - spread: the loop plus the spread mode's arithmetic, as long in
+//     process but spread over far more code;
 //   - validated: the same with sse.AppendEvent, which refuses an ID or type
 //     with CR, LF or NUL and splits data on every line break, as the spec
 //     requires;
@@ -46,6 +48,17 @@ func BenchmarkEventPath(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			server.BusyWork()
+			buf = server.AppendEvent(buf[:0], ids[i%len(ids)])
+			c.Write(buf) //nolint:errcheck // discards
+			c.Flush()    //nolint:errcheck // discards
+			i++
+		}
+	})
+	b.Run("spread", func(b *testing.B) {
+		buf := make([]byte, 0, 512)
+		i := 0
+		for b.Loop() {
+			server.SpreadWork()
 			buf = server.AppendEvent(buf[:0], ids[i%len(ids)])
 			c.Write(buf) //nolint:errcheck // discards
 			c.Flush()    //nolint:errcheck // discards

@@ -47,7 +47,7 @@ read -r -a PROFILE_FRAMEWORKS <<<"${PROFILE_FRAMEWORKS:-${FRAMEWORKS[*]}}"
 # The order they run in: streamkit right after the loop and the framework's
 # own way, the references of its targets, so that each pair runs seconds
 # apart.
-MODES=(own loop streamkit validated busy coalesce batch)
+MODES=(own loop streamkit validated busy spread coalesce batch)
 
 # Each idle stream is a socket in the server and one in the load generator.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -132,6 +132,29 @@ for fw in "${FRAMEWORKS[@]}"; do
 		idle_profiles+=(-profile "idle/$fw@Idle streams, $fw: what 1,000 streamkit streams hold over the framework's own handler's (heap in use, pprof -diff_base on the own handler)=$res/idle-$fw-diff.top")
 	fi
 done
+
+# What one event costs in instructions and in distinct lines of code, for
+# each way of cmd/eventcost: cachegrind with a 1 KiB direct-mapped
+# instruction cache, so that nearly every line an event runs misses once;
+# two runs of different lengths, subtracted, cancel start-up. The figures
+# are exact counts, not timings: the same on every run. Skipped without
+# valgrind.
+if command -v valgrind >/dev/null; then
+	step "code per event (cachegrind)"
+	go build -o bin/ ./cmd/eventcost
+	cg() { # way n -> "instructions misses"
+		GOMAXPROCS=1 GOGC=off valgrind --tool=cachegrind --cache-sim=yes --I1=1024,1,64 --D1=1024,1,64 \
+			--LL=1048576,16,64 --cachegrind-out-file=/dev/null ./bin/eventcost "$1" "$2" 2>&1 |
+			awk '/ I +refs:/ {gsub(",", "", $4); i = $4} / I1 +misses:/ {gsub(",", "", $4); m = $4} END {print i, m}'
+	}
+	for way in loop validated spread stream; do
+		read -r i1 m1 < <(cg "$way" 100000)
+		read -r i2 m2 < <(cg "$way" 300000)
+		echo "BenchmarkEventCost/$way 200000 $(((i2 - i1) / 200000)) instructions/event $(((m2 - m1) / 200000)) lines/event" >>"$res/bench.txt"
+	done
+else
+	echo "run-bench: no valgrind; the code per event is not measured" >&2
+fi
 
 step "CPU profiles"
 ./bin/bench.test -test.run '^$' -test.bench 'SSEEncode/streamkit$' -test.benchtime=2s -test.cpuprofile "$res/encode.prof" >/dev/null

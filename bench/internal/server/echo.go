@@ -46,7 +46,7 @@ func echoHandler(mode string, ev *events) http.Handler {
 				}
 				w.Flush()
 			}
-		case Loop, Validated, Busy:
+		case Loop, Validated, Busy, Spread:
 			buf := make([]byte, 0, 512)
 			for i := range req.n {
 				buf = appendEvent(mode, buf[:0], ev.id(i))

@@ -48,7 +48,7 @@ func echoV5Handler(mode string, ev *events) http.Handler {
 					return nil
 				}
 			}
-		case Loop, Validated, Busy:
+		case Loop, Validated, Busy, Spread:
 			buf := make([]byte, 0, 512)
 			for i := range req.n {
 				buf = appendEvent(mode, buf[:0], ev.id(i))

@@ -47,7 +47,7 @@ func ginHandler(mode string, ev *events) http.Handler {
 					return
 				}
 			}
-		case Loop, Validated, Busy:
+		case Loop, Validated, Busy, Spread:
 			buf := make([]byte, 0, 512)
 			for i := range req.n {
 				buf = appendEvent(mode, buf[:0], ev.id(i))

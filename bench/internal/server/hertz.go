@@ -92,7 +92,7 @@ func hertzHandler(mode string, ev *events) app.HandlerFunc {
 		w := resp.NewChunkedBodyWriter(&ctx.Response, ctx.GetWriter())
 		ctx.Response.HijackWriter(w)
 		switch mode {
-		case Loop, Validated, Busy:
+		case Loop, Validated, Busy, Spread:
 			buf := make([]byte, 0, 512)
 			for i := range req.n {
 				buf = appendEvent(mode, buf[:0], ev.id(i))

@@ -53,6 +53,12 @@ const (
 	// event, a known cost: what the end-to-end figures make of it shows
 	// how much a given cost per event moves them.
 	Busy = "busy"
+	// Spread is the hand-written loop plus spreadWork per event: about
+	// as long as Busy's arithmetic in process, but spread over some 75
+	// lines of code instead of one loop. The difference between the two
+	// end to end is what fetching code costs after each write system
+	// call.
+	Spread = "spread"
 	// Streamkit is the streamkit adapter's SSE stream, flushing after
 	// every event (the default).
 	Streamkit = "streamkit"
@@ -65,7 +71,7 @@ const (
 )
 
 // Modes lists the modes in report order.
-var Modes = []string{Own, Loop, Validated, Busy, Streamkit, Coalesce, Batch}
+var Modes = []string{Own, Loop, Validated, Busy, Spread, Streamkit, Coalesce, Batch}
 
 // The coalescing policy of the [Coalesce] mode.
 const (
@@ -106,8 +112,9 @@ func newEvents() *events {
 func (ev *events) id(i int) string { return ev.ids[i%idCount] }
 
 // appendEvent appends the benchmark event with the given ID the way
-// mode's loop encodes it: with [AppendEvent] for [Loop] and [Busy], with
-// sse.AppendEvent for [Validated]; [Busy] first does its arithmetic. The
+// mode's loop encodes it: with [AppendEvent] for [Loop], [Busy] and
+// [Spread], with sse.AppendEvent for [Validated]; [Busy] and [Spread]
+// first do their arithmetic. The
 // branch is the same for every event, so it costs the loop next to
 // nothing.
 func appendEvent(mode string, dst []byte, id string) []byte {
@@ -121,6 +128,8 @@ func appendEvent(mode string, dst []byte, id string) []byte {
 		return b
 	case Busy:
 		BusyWork()
+	case Spread:
+		SpreadWork()
 	}
 	return AppendEvent(dst, id)
 }
@@ -130,6 +139,13 @@ func appendEvent(mode string, dst []byte, id string) []byte {
 const BusyNanos = 100
 
 var busyRounds = calibrateBusy()
+
+//go:generate go run ./spreadgen
+
+// SpreadWork does the [Spread] mode's arithmetic for one event.
+func SpreadWork() {
+	spreadWork(uint64(busyRounds)) // never inlined, so never dropped
+}
 
 // BusyWork does the [Busy] mode's arithmetic for one event.
 func BusyWork() {
