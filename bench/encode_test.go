@@ -3,13 +3,11 @@ package bench_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cloudwego/hertz/pkg/app"
 	hzsse "github.com/cloudwego/hertz/pkg/protocol/sse"
@@ -18,6 +16,7 @@ import (
 	gosse "github.com/tmaxmax/go-sse"
 
 	"github.com/streamkit/streamkit/bench/internal/payload"
+	"github.com/streamkit/streamkit/core/streamtest"
 	"github.com/streamkit/streamkit/ndjson"
 	"github.com/streamkit/streamkit/sse"
 )
@@ -211,17 +210,6 @@ func BenchmarkSSEEncode(b *testing.B) { benchEncoders(b, payload.JSON) }
 // BenchmarkSSEEncodeMultiline encodes one event whose data has 10 lines.
 func BenchmarkSSEEncodeMultiline(b *testing.B) { benchEncoders(b, payload.MultiLine) }
 
-// discardConn is a core.Conn that drops everything, for the NDJSON stream
-// and the relay benchmark.
-type discardConn struct{}
-
-func (discardConn) SetHeader(string, string)         {}
-func (discardConn) Start(int) error                  { return nil }
-func (discardConn) Write(p []byte) (int, error)      { return len(p), nil }
-func (discardConn) Flush() error                     { return nil }
-func (discardConn) SetWriteDeadline(time.Time) error { return nil }
-func (discardConn) Context() context.Context         { return context.Background() }
-
 // BenchmarkNDJSONEncode writes one record of about 100 bytes: streamkit's
 // Encoder and Stream against json.Encoder, each onto a bufio.Writer over
 // io.Discard (the stream onto a connection that drops its bytes).
@@ -246,7 +234,7 @@ func BenchmarkNDJSONEncode(b *testing.B) {
 		}
 	})
 	b.Run("streamkit/Stream", func(b *testing.B) {
-		s, err := ndjson.NewStream(discardConn{}, nil)
+		s, err := ndjson.NewStream(streamtest.Discard{}, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

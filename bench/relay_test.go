@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/core/streamtest"
 	"github.com/streamkit/streamkit/relay"
 	"github.com/streamkit/streamkit/relay/openai"
 	"github.com/streamkit/streamkit/sse"
@@ -70,7 +71,7 @@ func benchRelay(b *testing.B, relayOnce func() error) {
 func BenchmarkRelay(b *testing.B) {
 	b.Run("streamkit", func(b *testing.B) {
 		benchRelay(b, func() error {
-			s, err := sse.NewStream(discardConn{}, &sse.Options{Heartbeat: -1})
+			s, err := sse.NewStream(streamtest.Discard{}, &sse.Options{Heartbeat: -1})
 			if err != nil {
 				return err
 			}
@@ -81,7 +82,7 @@ func BenchmarkRelay(b *testing.B) {
 	})
 	b.Run("hand-written", func(b *testing.B) {
 		benchRelay(b, func() error {
-			cs, err := core.New(discardConn{}, &core.Options{ContentType: sse.ContentType})
+			cs, err := core.New(streamtest.Discard{}, &core.Options{ContentType: sse.ContentType})
 			if err != nil {
 				return err
 			}
@@ -143,7 +144,7 @@ func TestRelayBenchAgree(t *testing.T) {
 	}
 }
 
-// bufConn is discardConn keeping what is written.
+// bufConn is streamtest.Discard keeping what is written.
 type bufConn struct{ b *bytes.Buffer }
 
 func (bufConn) SetHeader(string, string)         {}

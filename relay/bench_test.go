@@ -3,27 +3,15 @@ package relay_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"io"
 	"testing"
-	"time"
 
 	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/core/streamtest"
 	"github.com/streamkit/streamkit/relay"
 	"github.com/streamkit/streamkit/relay/openai"
 	"github.com/streamkit/streamkit/sse"
 )
-
-// discardConn accepts everything at once, so that the benchmarks measure
-// the relay loop alone.
-type discardConn struct{}
-
-func (discardConn) SetHeader(string, string)         {}
-func (discardConn) Start(int) error                  { return nil }
-func (discardConn) Write(p []byte) (int, error)      { return len(p), nil }
-func (discardConn) Flush() error                     { return nil }
-func (discardConn) SetWriteDeadline(time.Time) error { return nil }
-func (discardConn) Context() context.Context         { return context.Background() }
 
 // benchEvents is how many chat chunks one relayed answer has.
 const benchEvents = 1000
@@ -61,7 +49,7 @@ func BenchmarkRelay(b *testing.B) {
 		b.SetBytes(int64(len(benchUpstream)))
 		b.ReportAllocs()
 		for b.Loop() {
-			s, err := sse.NewStream(discardConn{}, &sse.Options{Heartbeat: -1})
+			s, err := sse.NewStream(streamtest.Discard{}, &sse.Options{Heartbeat: -1})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -77,7 +65,7 @@ func BenchmarkRelay(b *testing.B) {
 		b.SetBytes(int64(len(benchUpstream)))
 		b.ReportAllocs()
 		for b.Loop() {
-			cs, err := core.New(discardConn{}, &core.Options{ContentType: sse.ContentType})
+			cs, err := core.New(streamtest.Discard{}, &core.Options{ContentType: sse.ContentType})
 			if err != nil {
 				b.Fatal(err)
 			}

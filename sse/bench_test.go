@@ -2,25 +2,13 @@ package sse_test
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/streamkit/streamkit/core/streamtest"
 	"github.com/streamkit/streamkit/sse"
 )
-
-// discardConn is a core.Conn that accepts everything and sends nothing, so
-// that benchmarks measure the stream and the encoder alone.
-type discardConn struct{}
-
-func (discardConn) SetHeader(key, value string)      {}
-func (discardConn) Start(status int) error           { return nil }
-func (discardConn) Write(p []byte) (int, error)      { return len(p), nil }
-func (discardConn) Flush() error                     { return nil }
-func (discardConn) SetWriteDeadline(time.Time) error { return nil }
-func (discardConn) Context() context.Context         { return context.Background() }
 
 // jsonLine is about 100 bytes of compact JSON, a typical event payload.
 const jsonLine = `{"id":12345,"user":"ada","action":"update","fields":{"status":"active","score":98.5},"ok":true}`
@@ -96,7 +84,7 @@ func BenchmarkAppendJSON(b *testing.B) {
 }
 
 func newDiscardStream(tb testing.TB) *sse.Stream {
-	s, err := sse.NewStream(discardConn{}, &sse.Options{Heartbeat: -1})
+	s, err := sse.NewStream(streamtest.Discard{}, &sse.Options{Heartbeat: -1})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/core/streamtest"
 	"github.com/streamkit/streamkit/internal/livetest"
 	"github.com/streamkit/streamkit/sse"
 )
@@ -474,7 +475,7 @@ func TestLastEventIDLive(t *testing.T) {
 // failingConn fails where the test says; the real connections above cannot
 // be made to fail at a chosen step.
 type failingConn struct {
-	discardConn
+	streamtest.Discard
 	startErr, flushErr error
 }
 

@@ -22,6 +22,15 @@ func ExampleRecorder() {
 	// "one\n"
 }
 
+// Discard times a stream with no connection beneath it.
+func ExampleDiscard() {
+	s, _ := core.New(streamtest.Discard{}, nil)
+	n, err := s.Write([]byte("dropped\n"))
+	s.Close()
+	fmt.Println(n, err)
+	// Output: 8 <nil>
+}
+
 // An adapter proves its Conn with the suite, from a test function; here the
 // net/http binding over HTTP/1.1.
 func ExampleRun() {

@@ -3,23 +3,14 @@ package streamotel_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/core/streamtest"
 	streamotel "github.com/streamkit/streamkit/metrics/otel"
 )
-
-type discardConn struct{}
-
-func (discardConn) SetHeader(string, string)         {}
-func (discardConn) Start(int) error                  { return nil }
-func (discardConn) Write(p []byte) (int, error)      { return len(p), nil }
-func (discardConn) Flush() error                     { return nil }
-func (discardConn) SetWriteDeadline(time.Time) error { return nil }
-func (discardConn) Context() context.Context         { return context.Background() }
 
 var message = []byte("id: 42\nevent: tick\ndata: {\"n\":42,\"text\":\"a pre-encoded message of about one hundred bytes\"}\n\n")
 
@@ -35,7 +26,7 @@ func BenchmarkStreamWrite(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := core.New(discardConn{}, &core.Options{Registry: &core.Registry{Observer: o}, Kind: "sse"})
+	s, err := core.New(streamtest.Discard{}, &core.Options{Registry: &core.Registry{Observer: o}, Kind: "sse"})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,29 +1,19 @@
 package streamprom_test
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/core/streamtest"
 	streamprom "github.com/streamkit/streamkit/metrics/prometheus"
 )
-
-type discardConn struct{}
-
-func (discardConn) SetHeader(string, string)         {}
-func (discardConn) Start(int) error                  { return nil }
-func (discardConn) Write(p []byte) (int, error)      { return len(p), nil }
-func (discardConn) Flush() error                     { return nil }
-func (discardConn) SetWriteDeadline(time.Time) error { return nil }
-func (discardConn) Context() context.Context         { return context.Background() }
 
 var message = []byte("id: 42\nevent: tick\ndata: {\"n\":42,\"text\":\"a pre-encoded message of about one hundred bytes\"}\n\n")
 
 // BenchmarkStreamWrite is core's BenchmarkStreamWrite with a Collector on
 // the registry: the cost per flush of the Prometheus metrics.
 func BenchmarkStreamWrite(b *testing.B) {
-	s, err := core.New(discardConn{}, &core.Options{Registry: &core.Registry{Observer: streamprom.New(nil)}, Kind: "sse"})
+	s, err := core.New(streamtest.Discard{}, &core.Options{Registry: &core.Registry{Observer: streamprom.New(nil)}, Kind: "sse"})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -9,27 +9,16 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"strconv"
-	"time"
 
 	"github.com/streamkit/streamkit/bench/internal/payload"
 	"github.com/streamkit/streamkit/bench/internal/server"
 	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/core/streamtest"
 	"github.com/streamkit/streamkit/sse"
 )
-
-// discardConn is a core.Conn that discards what it is given.
-type discardConn struct{}
-
-func (discardConn) SetHeader(string, string)         {}
-func (discardConn) Start(int) error                  { return nil }
-func (discardConn) Write(p []byte) (int, error)      { return len(p), nil }
-func (discardConn) Flush() error                     { return nil }
-func (discardConn) SetWriteDeadline(time.Time) error { return nil }
-func (discardConn) Context() context.Context         { return context.Background() }
 
 func main() {
 	if len(os.Args) != 3 {
@@ -49,7 +38,7 @@ func main() {
 
 func run(way string, n int) error {
 	ids := payload.IDs(1 << 10)
-	var c core.Conn = discardConn{}
+	var c core.Conn = streamtest.Discard{}
 	switch way {
 	case "loop", "busy", "spread":
 		buf := make([]byte, 0, 512)
