@@ -115,9 +115,8 @@ func (ev *events) id(i int) string { return ev.ids[i%idCount] }
 // appendEvent appends the benchmark event with the given ID the way
 // mode's loop encodes it: with [AppendEvent] for [Loop], [Busy] and
 // [Spread], with sse.AppendEvent for [Validated]; [Busy] and [Spread]
-// first do their arithmetic. The
-// branch is the same for every event, so it costs the loop next to
-// nothing.
+// first do their arithmetic. The branch is the same for every event, so
+// it costs the loop next to nothing.
 func appendEvent(mode string, dst []byte, id string) []byte {
 	switch mode {
 	case Validated:
