@@ -1,6 +1,7 @@
 package core
 
 import (
+	"container/heap"
 	"sync"
 	"time"
 )
@@ -37,10 +38,10 @@ func (q *beatQueue) schedule(s *Stream, due int64) {
 	}
 	s.hbDue = due
 	if s.hbIndex < 0 {
-		s.hbIndex = int32(len(q.heap))
-		q.heap = append(q.heap, s)
+		heap.Push(q, s)
+	} else {
+		heap.Fix(q, int(s.hbIndex))
 	}
-	q.fix(int(s.hbIndex))
 	q.armLocked()
 }
 
@@ -54,22 +55,7 @@ func (q *beatQueue) remove(s *Stream) {
 }
 
 // removeAt takes the stream at i out of the heap.
-func (q *beatQueue) removeAt(i int) *Stream {
-	s := q.heap[i]
-	last := len(q.heap) - 1
-	q.swap(i, last)
-	q.heap[last] = nil
-	q.heap = q.heap[:last]
-	s.hbIndex = -1
-	if i < last {
-		q.fix(i)
-	}
-	if last == 0 {
-		// Let the backing array go with the last stream.
-		q.heap = nil
-	}
-	return s
-}
+func (q *beatQueue) removeAt(i int) *Stream { return heap.Remove(q, i).(*Stream) }
 
 // fire starts the heartbeats that are due and arms the timer for the next.
 func (q *beatQueue) fire() {
@@ -102,49 +88,32 @@ func (q *beatQueue) armLocked() {
 	q.timer.Reset(d)
 }
 
-func (q *beatQueue) less(i, j int) bool { return q.heap[i].hbDue < q.heap[j].hbDue }
+// Len, Less, Swap, Push and Pop make the queue a heap.Interface, by
+// hbDue; Swap, Push and Pop keep each stream's hbIndex its place, and Pop
+// marks the stream it takes out as not queued. q.mu is held.
+func (q *beatQueue) Len() int           { return len(q.heap) }
+func (q *beatQueue) Less(i, j int) bool { return q.heap[i].hbDue < q.heap[j].hbDue }
 
-func (q *beatQueue) swap(i, j int) {
+func (q *beatQueue) Swap(i, j int) {
 	q.heap[i], q.heap[j] = q.heap[j], q.heap[i]
 	q.heap[i].hbIndex = int32(i)
 	q.heap[j].hbIndex = int32(j)
 }
 
-// fix restores the heap order after the element at i changed.
-func (q *beatQueue) fix(i int) {
-	if !q.down(i) {
-		q.up(i)
-	}
+func (q *beatQueue) Push(x any) {
+	s := x.(*Stream)
+	s.hbIndex = int32(len(q.heap))
+	q.heap = append(q.heap, s)
 }
 
-func (q *beatQueue) up(i int) {
-	for i > 0 {
-		parent := (i - 1) / 2
-		if !q.less(i, parent) {
-			return
-		}
-		q.swap(i, parent)
-		i = parent
+func (q *beatQueue) Pop() any {
+	last := len(q.heap) - 1
+	s := q.heap[last]
+	q.heap[last] = nil
+	q.heap = q.heap[:last]
+	if last == 0 {
+		q.heap = nil // an empty queue holds no array
 	}
-}
-
-// down moves the element at i down; it reports whether it moved.
-func (q *beatQueue) down(i int) bool {
-	start, n := i, len(q.heap)
-	for {
-		l := 2*i + 1
-		if l >= n {
-			break
-		}
-		least := l
-		if r := l + 1; r < n && q.less(r, l) {
-			least = r
-		}
-		if !q.less(least, i) {
-			break
-		}
-		q.swap(i, least)
-		i = least
-	}
-	return i > start
+	s.hbIndex = -1
+	return s
 }
