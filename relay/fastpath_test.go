@@ -8,27 +8,11 @@ import (
 	"testing"
 
 	"github.com/streamkit/streamkit/core/streamtest"
+	"github.com/streamkit/streamkit/internal/readtest"
 	"github.com/streamkit/streamkit/relay"
 	"github.com/streamkit/streamkit/relay/openai"
 	"github.com/streamkit/streamkit/sse"
 )
-
-// evenBody hands out its input n bytes per Read at most.
-type evenBody struct {
-	b []byte
-	n int
-}
-
-func (c *evenBody) Read(p []byte) (int, error) {
-	if len(c.b) == 0 {
-		return 0, io.EOF
-	}
-	k := copy(p[:min(len(p), c.n)], c.b)
-	c.b = c.b[k:]
-	return k, nil
-}
-
-func (*evenBody) Close() error { return nil }
 
 // relayWire relays upstream, read n bytes at a time, with the chat
 // translator into an sse.Stream, and returns the bytes the client got and
@@ -40,7 +24,7 @@ func relayWire(t testing.TB, upstream string, n int, opts *relay.Options) (strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = relay.Copy(s.Context(), s, &evenBody{[]byte(upstream), n}, openai.Chat(), opts)
+	err = relay.Copy(s.Context(), s, io.NopCloser(readtest.Every([]byte(upstream), n)), openai.Chat(), opts)
 	s.Close()
 	return out.Body(), fmt.Sprint(err)
 }

@@ -1,10 +1,11 @@
 package sse
 
 import (
-	"io"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/streamkit/streamkit/internal/readtest"
 )
 
 // TestOneLineMarked checks which events the Reader vouches for as a single
@@ -33,7 +34,7 @@ func TestOneLineMarked(t *testing.T) {
 	}
 	for _, tc := range tests {
 		for _, k := range []int{1, 3, len(tc.wire)} {
-			rd := NewReader(&slowReader{tc.wire, k}, nil)
+			rd := NewReader(readtest.Every([]byte(tc.wire), k), nil)
 			for i, want := range tc.want {
 				ev, err := rd.NextRaw()
 				if err != nil {
@@ -48,20 +49,6 @@ func TestOneLineMarked(t *testing.T) {
 			}
 		}
 	}
-}
-
-type slowReader struct {
-	s string
-	n int
-}
-
-func (r *slowReader) Read(p []byte) (int, error) {
-	if r.s == "" {
-		return 0, io.EOF
-	}
-	n := copy(p[:min(len(p), r.n)], r.s)
-	r.s = r.s[n:]
-	return n, nil
 }
 
 // TestValidText agrees with utf8.Valid for a non-ASCII byte, a valid

@@ -3,29 +3,14 @@ package sse_test
 import (
 	"bytes"
 	"errors"
-	"io"
 	"math/rand/v2"
 	"strings"
 	"testing"
 
+	"github.com/streamkit/streamkit/internal/readtest"
 	"github.com/streamkit/streamkit/internal/ssefast"
 	"github.com/streamkit/streamkit/sse"
 )
-
-// evenReader hands out its input n bytes per Read at most.
-type evenReader struct {
-	b []byte
-	n int
-}
-
-func (c *evenReader) Read(p []byte) (int, error) {
-	if len(c.b) == 0 {
-		return 0, io.EOF
-	}
-	k := copy(p[:min(len(p), c.n)], c.b)
-	c.b = c.b[k:]
-	return k, nil
-}
 
 // fastPathStreams are event streams that take the Reader's usual-case
 // paths (blank lines and data lines found without a search, one data line
@@ -105,7 +90,7 @@ func TestReaderFastPathsDifferential(t *testing.T) {
 	for si, in := range fastPathStreams() {
 		want := refParse([]byte(in), 0, 0, "")
 		for _, k := range readSizes(len(in)) {
-			rd := sse.NewReader(&evenReader{[]byte(in), k}, nil)
+			rd := sse.NewReader(readtest.Every([]byte(in), k), nil)
 			var got []sse.ParsedEvent
 			var err error
 			for {

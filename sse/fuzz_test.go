@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/streamkit/streamkit/internal/readtest"
 	"github.com/streamkit/streamkit/sse"
 )
 
@@ -154,7 +155,7 @@ func FuzzReader(f *testing.F) {
 				src := &maxReadRecorder{r: bytes.NewReader(in)}
 				var r io.Reader = src
 				if size > 0 {
-					r = &evenReader{in, size}
+					r = readtest.Every(in, size)
 				}
 				rd := sse.NewReader(r, opts)
 				var got []sse.ParsedEvent
