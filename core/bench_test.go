@@ -1,28 +1,17 @@
 package core_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/core/streamtest"
 )
-
-// discardConn is a Conn that accepts everything at once, so the benchmarks
-// measure the Stream alone.
-type discardConn struct{ ctx context.Context }
-
-func (discardConn) SetHeader(string, string)         {}
-func (discardConn) Start(int) error                  { return nil }
-func (discardConn) Write(p []byte) (int, error)      { return len(p), nil }
-func (discardConn) Flush() error                     { return nil }
-func (discardConn) SetWriteDeadline(time.Time) error { return nil }
-func (d discardConn) Context() context.Context       { return d.ctx }
 
 var message = []byte("id: 42\nevent: tick\ndata: {\"n\":42,\"text\":\"a pre-encoded message of about one hundred bytes\"}\n\n")
 
 func benchStream(b *testing.B, o *core.Options) *core.Stream {
-	s, err := core.New(discardConn{context.Background()}, o)
+	s, err := core.New(streamtest.Discard{}, o)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,12 +1,12 @@
 package core_test
 
 import (
-	"context"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/core/streamtest"
 )
 
 // countingObserver is the least an exporter does: a few atomic adds per
@@ -46,7 +46,7 @@ func BenchmarkStreamLifecycle(b *testing.B) {
 		{"observer=counting", &core.Registry{Observer: &countingObserver{}}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			c := discardConn{context.Background()}
+			c := streamtest.Discard{}
 			o := &core.Options{Registry: bc.reg, Kind: "sse"}
 			b.ReportAllocs()
 			for b.Loop() {

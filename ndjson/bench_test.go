@@ -2,28 +2,17 @@ package ndjson_test
 
 import (
 	"bufio"
-	"context"
 	"io"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/core/streamtest"
 	"github.com/streamkit/streamkit/ndjson"
 
 	"github.com/streamkit/streamkit/internal/livetest"
 )
-
-// discardConn is a core.Conn that drops what it is given, so that a
-// benchmark measures the encoding and stream path alone.
-type discardConn struct{ ctx context.Context }
-
-func (discardConn) SetHeader(string, string)         {}
-func (discardConn) Start(int) error                  { return nil }
-func (discardConn) Write(p []byte) (int, error)      { return len(p), nil }
-func (discardConn) Flush() error                     { return nil }
-func (discardConn) SetWriteDeadline(time.Time) error { return nil }
-func (c discardConn) Context() context.Context       { return c.ctx }
 
 type tick struct {
 	N    int    `json:"n"`
@@ -47,7 +36,7 @@ func BenchmarkStreamEncode(b *testing.B) {
 	v := &tick{N: 1, Name: "tick", OK: true}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			s, err := ndjson.NewStream(discardConn{context.Background()}, &c.opts)
+			s, err := ndjson.NewStream(streamtest.Discard{}, &c.opts)
 			if err != nil {
 				b.Fatal(err)
 			}
