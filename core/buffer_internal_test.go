@@ -2,8 +2,10 @@ package core
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // nopConn is a Conn that accepts everything, for tests of the stream's own
@@ -82,5 +84,56 @@ func TestBigBufferDropped(t *testing.T) {
 		if holdsBuffer(s) {
 			t.Fatal("the stream kept a buffer larger than retainLimit")
 		}
+	}
+}
+
+// A Stream is one 256-byte allocation, the size class an idle stream's
+// memory was measured with, and what every message reads or writes lies
+// in its first 128 bytes.
+func TestStreamLayout(t *testing.T) {
+	var s Stream
+	if size := unsafe.Sizeof(s); size > 256 {
+		t.Errorf("a Stream is %d bytes, more than 256", size)
+	}
+	hot := map[string]uintptr{
+		"mu": unsafe.Offsetof(s.mu) + unsafe.Sizeof(s.mu), "ctx": unsafe.Offsetof(s.ctx) + unsafe.Sizeof(s.ctx),
+		"conn": unsafe.Offsetof(s.conn) + unsafe.Sizeof(s.conn), "out": unsafe.Offsetof(s.out) + unsafe.Sizeof(s.out),
+		"policy": unsafe.Offsetof(s.policy) + unsafe.Sizeof(s.policy), "due": unsafe.Offsetof(s.due) + unsafe.Sizeof(s.due),
+		"lastWrite": unsafe.Offsetof(s.lastWrite) + unsafe.Sizeof(s.lastWrite), "reg": unsafe.Offsetof(s.reg) + unsafe.Sizeof(s.reg),
+		"obs": unsafe.Offsetof(s.obs) + unsafe.Sizeof(s.obs), "sending": unsafe.Offsetof(s.sending) + unsafe.Sizeof(s.sending),
+		"unsent": unsafe.Offsetof(s.unsent) + unsafe.Sizeof(s.unsent),
+	}
+	for name, end := range hot {
+		if end > 128 {
+			t.Errorf("Stream.%s ends at byte %d, past the first 128", name, end)
+		}
+	}
+}
+
+// The count of messages waiting for a coalesced flush cannot overflow: the
+// message that brings it to its limit is flushed at once, with the others.
+func TestUnsentCountFlushesAtItsLimit(t *testing.T) {
+	var reg Registry
+	s, err := New(nopConn{context.Background()}, &Options{
+		Registry: &reg,
+		Flush:    FlushPolicy{MaxBytes: 1 << 20, MaxDelay: time.Hour},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.Append(appendMsg)
+	s.mu.Lock()
+	s.unsent = math.MaxInt32 - 2 // as if that many empty messages were waiting
+	s.unlock()
+	s.Append(appendMsg) // one short of the limit: still waiting
+	if got := reg.Stats().Messages; got != 0 {
+		t.Fatalf("%d messages sent below the limit, want 0", got)
+	}
+	if _, err := s.Write([]byte("m")); err != nil {
+		t.Fatal(err)
+	}
+	if got := reg.Stats().Messages; got != math.MaxInt32 {
+		t.Errorf("%d messages sent at the limit, want %d", got, math.MaxInt32)
 	}
 }

@@ -20,7 +20,7 @@ var warnedHiders sync.Map
 // [ErrServerTimeout] rather than blamed on the client, and says so once,
 // loudly, with what to do about it.
 func (s *Stream) deadlineHiddenLocked(err error) {
-	s.noDeadline = true
+	s.timeout = -1 // nothing to renew
 	var cut time.Duration
 	if srv, ok := s.conn.Context().Value(http.ServerContextKey).(*http.Server); ok && srv.WriteTimeout > 0 {
 		cut = srv.WriteTimeout

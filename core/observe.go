@@ -233,25 +233,3 @@ func (s *Stream) endErr() error {
 	}
 	return fmt.Errorf("%w: %w", ErrClientGone, context.Cause(s.conn.Context()))
 }
-
-// CloseCause is [Stream.Close] with the cause the stream ends with, which
-// [Stream.Err] then reports and an [Observer] sees; nil means [ErrClosed].
-// A hub that cuts off a subscriber for falling behind ends its stream with
-// an error wrapping [ErrSlowClient]. Like Close, it flushes what is
-// buffered first, returns that flush's error, and does nothing on a stream
-// that has already ended.
-func (s *Stream) CloseCause(cause error) error {
-	if cause == nil {
-		cause = ErrClosed
-	}
-	s.mu.Lock()
-	if s.ended() {
-		s.unlock()
-		s.release()
-		return nil
-	}
-	err := s.flushLocked(nil)
-	s.closeLocked(cause)
-	s.unlock()
-	return err
-}

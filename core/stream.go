@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -60,27 +61,28 @@ const (
 type Stream struct {
 	// What every message reads or writes comes first, in the first 128
 	// bytes, so that a write touches two cache lines of the Stream.
-	mu         sync.Mutex
-	closed     atomic.Bool
-	pending    atomic.Uint32
-	ctx        context.Context
-	conn       Conn
-	out        *sendBuf // what is encoded and not yet written; nil when nothing is
-	policy     FlushPolicy
-	timeout    time.Duration
-	deadline   int64 // the write deadline in force, Unix nanoseconds; 0 for none
-	lastWrite  int64 // when the last flush began, by the coarse clock
-	unsent     int64 // messages buffered since the last flush
-	reg        *Registry
-	obs        *observed // nil unless the registry has an Observer
-	started    bool
-	armed      bool // flushTimer is running
-	noDeadline bool // the Conn cannot set deadlines
-	burst      bool // the last flush carried messages: see sendBuf
-	status     int32
+	mu        sync.Mutex
+	closed    atomic.Bool
+	pending   atomic.Uint32
+	ctx       context.Context
+	conn      Conn
+	out       *sendBuf // what is encoded and not yet written; nil when nothing is
+	policy    FlushPolicy
+	due       int64 // when a flush must first call prepareLocked, by the coarse clock; 0 before the first flush
+	lastWrite int64 // when the last flush began, by the coarse clock
+	reg       *Registry
+	obs       *observed // nil unless the registry has an Observer
+	started   bool
+	armed     bool // flushTimer is running
+	burst     bool // the last flush carried messages: see sendBuf
+	sending   bool // flushLocked is in the Conn: a panic now is the Conn's
+	status    int32
+	unsent    int32 // messages buffered since the last flush; a flush comes before it overflows
 
-	hbIndex   int32 // the stream's place in the heartbeat queue; -1 when not queued; guarded by beats.mu
-	hbDue     int64 // when the next heartbeat is due, Unix nanoseconds; guarded by beats.mu
+	hbIndex   int32         // the stream's place in the heartbeat queue; -1 when not queued; guarded by beats.mu
+	timeout   time.Duration // the per-write bound; negative for none, or when the Conn cannot set deadlines
+	deadline  int64         // the write deadline in force, Unix nanoseconds; 0 for none
+	hbDue     int64         // when the next heartbeat is due, Unix nanoseconds; guarded by beats.mu
 	hb        time.Duration
 	hbMsg     func([]byte) []byte
 	farewell  func([]byte, error) []byte
@@ -202,19 +204,20 @@ func idleTimer(f func()) *time.Timer {
 }
 
 // Write sends p as one message, under the flush policy. It does not retain
-// p. An empty p is no message: Write does nothing and returns 0, nil. Write implements io.Writer, so fmt.Fprintf and json.Encoder can write a
+// p. An empty p is no message: Write does nothing and returns 0, nil.
+// Write implements io.Writer, so fmt.Fprintf and json.Encoder can write a
 // message, although one call is then one message.
-func (s *Stream) Write(p []byte) (int, error) {
+func (s *Stream) Write(p []byte) (n int, err error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
 	s.mu.Lock()
-	defer s.unlock()
+	defer s.unlockAfter(&err)
 	if s.ended() {
 		return 0, s.closedErr()
 	}
 	s.unsent++
-	if !s.policy.coalescing() || s.buffered()+len(p) >= s.policy.MaxBytes {
+	if !s.policy.coalescing() || s.buffered()+len(p) >= s.policy.MaxBytes || s.unsent == math.MaxInt32 {
 		// Nothing to wait for: write p straight through, without copying
 		// it into the buffer.
 		if err := s.flushLocked(p); err != nil {
@@ -232,16 +235,16 @@ func (s *Stream) Write(p []byte) (int, error) {
 // returns an error, nothing of the message is kept and Append returns that
 // error; the stream stays open. fn runs with the stream's lock held and
 // must not call the stream.
-func (s *Stream) Append(fn func(dst []byte) ([]byte, error)) error {
+func (s *Stream) Append(fn func(dst []byte) ([]byte, error)) (err error) {
 	s.mu.Lock()
-	defer s.unlock()
+	defer s.unlockAfter(&err)
 	if s.ended() {
 		return s.closedErr()
 	}
 	if err := s.encodeLocked(fn); err != nil {
 		return err
 	}
-	if !s.policy.coalescing() || s.buffered() >= s.policy.MaxBytes {
+	if !s.policy.coalescing() || s.buffered() >= s.policy.MaxBytes || s.unsent == math.MaxInt32 {
 		return s.flushLocked(nil)
 	}
 	s.scheduleLocked()
@@ -252,20 +255,26 @@ func (s *Stream) Append(fn func(dst []byte) ([]byte, error)) error {
 // nothing of it.
 func (s *Stream) encodeLocked(fn func(dst []byte) ([]byte, error)) error {
 	dst := s.buf()
-	n := len(dst)
 	b, err := fn(dst)
 	if err != nil {
-		if len(b) >= n {
-			s.setBuf(b[:n])
-		}
-		if n == 0 {
-			s.releaseBuf()
-		}
+		s.dropLocked(b, len(dst))
 		return err
 	}
 	s.setBuf(b)
 	s.unsent++
 	return nil
+}
+
+// dropLocked keeps the first n bytes of the buffer, which fn appended b
+// to, and gives the buffer back when nothing is left: what a failed
+// encoder wrote is dropped.
+func (s *Stream) dropLocked(b []byte, n int) {
+	if len(b) >= n {
+		s.setBuf(b[:n])
+	}
+	if n == 0 {
+		s.releaseBuf()
+	}
 }
 
 // buf returns the buffer to append to, taking one from the pool when the
@@ -312,9 +321,9 @@ func (s *Stream) releaseBuf() {
 // Flush sends everything buffered now, whatever the flush policy. On a
 // stream that has not sent anything yet, it sends the status line and
 // headers.
-func (s *Stream) Flush() error {
+func (s *Stream) Flush() (err error) {
 	s.mu.Lock()
-	defer s.unlock()
+	defer s.unlockAfter(&err)
 	if s.ended() {
 		return s.closedErr()
 	}
@@ -325,7 +334,18 @@ func (s *Stream) Flush() error {
 // return. It returns the error of that final flush, if any. Close is
 // idempotent: later calls, and calls on a stream that has already ended,
 // return nil.
-func (s *Stream) Close() error {
+func (s *Stream) Close() error { return s.CloseCause(ErrClosed) }
+
+// CloseCause is [Stream.Close] with the cause the stream ends with, which
+// [Stream.Err] then reports and an [Observer] sees; nil means [ErrClosed].
+// A hub that cuts off a subscriber for falling behind ends its stream with
+// an error wrapping [ErrSlowClient]. Like Close, it flushes what is
+// buffered first, returns that flush's error, and does nothing on a stream
+// that has already ended.
+func (s *Stream) CloseCause(cause error) (err error) {
+	if cause == nil {
+		cause = ErrClosed
+	}
 	s.mu.Lock()
 	if s.ended() {
 		// Release outside the lock: an observer waits for the lock to
@@ -334,9 +354,9 @@ func (s *Stream) Close() error {
 		s.release()
 		return nil
 	}
-	defer s.unlock()
-	err := s.flushLocked(nil)
-	s.closeLocked(ErrClosed)
+	defer s.unlockAfter(&err)
+	err = s.flushLocked(nil)
+	s.closeLocked(cause)
 	return err
 }
 
@@ -347,7 +367,7 @@ func (s *Stream) Close() error {
 // is closed all the same and CloseWith returns fn's error. Like Close, it
 // returns nil on a stream that has already ended, without calling fn. fn
 // runs with the stream's lock held and must not call the stream.
-func (s *Stream) CloseWith(fn func(dst []byte) ([]byte, error)) error {
+func (s *Stream) CloseWith(fn func(dst []byte) ([]byte, error)) (err error) {
 	s.mu.Lock()
 	if s.ended() {
 		// Release outside the lock: an observer waits for the lock to
@@ -356,13 +376,12 @@ func (s *Stream) CloseWith(fn func(dst []byte) ([]byte, error)) error {
 		s.release()
 		return nil
 	}
-	defer s.unlock()
-	encErr := s.encodeLocked(fn)
-	err := s.flushLocked(nil)
-	s.closeLocked(ErrClosed)
-	if encErr != nil {
-		return encErr
+	defer s.unlockAfter(&err)
+	err = s.encodeLocked(fn)
+	if ferr := s.flushLocked(nil); err == nil {
+		err = ferr
 	}
+	s.closeLocked(ErrClosed)
 	return err
 }
 
@@ -418,22 +437,35 @@ func (s *Stream) scheduleLocked() {
 // flushLocked writes the buffer and then extra, and flushes the Conn.
 func (s *Stream) flushLocked(extra []byte) error {
 	now := coarse.now()
-	if err := s.renewDeadlineLocked(now); err != nil {
-		return s.failLocked(err)
-	}
-	if !s.started {
-		s.started = true
-		if err := s.conn.Start(int(s.status)); err != nil {
+	if now >= s.due {
+		if err := s.prepareLocked(now); err != nil {
 			return s.failLocked(err)
 		}
 	}
 	n := int64(s.buffered() + len(extra))
-	if err := s.sendLocked(extra); err != nil {
-		// The Conn may still refer to the bytes it was given (netpoll's
-		// writer does until a flush): the buffer is dropped, not pooled.
-		s.out = nil
-		return s.failLocked(err)
+	// A Conn that panics fails the stream instead of the server:
+	// net/http's HTTP/2 writer panics when it is used after its handler
+	// returned, which a handler that returns without Close can bring
+	// about. s.sending marks the time spent in the Conn, and the function
+	// that took the lock recovers such a panic when it unlocks (see
+	// unlockAfter and flushRecovering): a deferred recover here would cost
+	// every flush, and one in the function that already defers its unlock
+	// costs nothing more.
+	s.sending = true
+	if s.out != nil && len(s.out.b) > 0 {
+		if _, err := s.conn.Write(s.out.b); err != nil {
+			return s.sendFailedLocked(err)
+		}
 	}
+	if len(extra) > 0 {
+		if _, err := s.conn.Write(extra); err != nil {
+			return s.sendFailedLocked(err)
+		}
+	}
+	if err := s.conn.Flush(); err != nil {
+		return s.sendFailedLocked(err)
+	}
+	s.sending = false
 	msgs := s.unsent > 0
 	if s.out != nil {
 		if msgs && s.burst && now-s.lastWrite <= burstGap && cap(s.out.b) <= retainLimit {
@@ -449,45 +481,75 @@ func (s *Stream) flushLocked(extra []byte) error {
 	}
 	s.lastWrite = now
 	if s.reg != nil {
-		s.reg.sent(s.unsent, n)
+		s.reg.sent(int64(s.unsent), n)
 	}
 	if s.obs != nil {
-		s.obs.sent(s.unsent, n)
+		s.obs.sent(int64(s.unsent), n)
 	}
 	s.unsent = 0
 	return nil
 }
 
-// sendLocked writes the buffer and extra to the Conn and flushes it. A Conn
-// that panics fails the stream instead of the server: net/http's HTTP/2
-// writer panics when it is used after its handler returned, which a handler
-// that returns without Close can bring about.
-func (s *Stream) sendLocked(extra []byte) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("core: connection panicked: %v", r)
-		}
-	}()
-	if s.out != nil && len(s.out.b) > 0 {
-		if _, err := s.conn.Write(s.out.b); err != nil {
-			return err
-		}
-	}
-	if len(extra) > 0 {
-		if _, err := s.conn.Write(extra); err != nil {
-			return err
-		}
-	}
-	return s.conn.Flush()
+// sendFailedLocked fails the stream after a write or flush of the Conn
+// failed with err. The Conn may still refer to the bytes it was given
+// (netpoll's writer does until a flush): the buffer is dropped, not pooled.
+func (s *Stream) sendFailedLocked(err error) error {
+	s.sending = false
+	s.out = nil
+	return s.failLocked(err)
 }
 
-// renewDeadlineLocked moves the write deadline to now+timeout when less
-// than 7/8 of the timeout is left, so that most flushes skip the call.
-func (s *Stream) renewDeadlineLocked(now int64) error {
-	if s.timeout < 0 || s.noDeadline {
-		return nil
+// unlockAfter is the deferred unlock of the methods that flush: a panic
+// out of the Conn (see flushLocked) fails the stream and becomes the
+// method's error, unless it already had one; any other panic, an
+// encoder's say, goes on, without the lock held.
+func (s *Stream) unlockAfter(err *error) {
+	if s.sending {
+		if perr := s.connPanicked(recover()); *err == nil {
+			*err = perr
+		}
 	}
-	if s.deadline != 0 && time.Duration(s.deadline-now) > s.timeout-s.timeout/8 {
+	s.unlock()
+}
+
+// flushRecovering is flushLocked for the work of timers, which runs
+// outside the methods that defer unlockAfter: a panic out of the Conn
+// fails the stream there too.
+func (s *Stream) flushRecovering() (err error) {
+	defer func() {
+		if s.sending {
+			err = s.connPanicked(recover())
+		}
+	}()
+	return s.flushLocked(nil)
+}
+
+// connPanicked fails the stream after the Conn panicked with r in
+// flushLocked and returns the error to report.
+func (s *Stream) connPanicked(r any) error {
+	return s.sendFailedLocked(fmt.Errorf("core: connection panicked: %v", r))
+}
+
+// prepareLocked does what a flush needs now and then, when s.due has come:
+// before the first flush, send the status line and headers; and renew the
+// write deadline.
+func (s *Stream) prepareLocked(now int64) error {
+	if err := s.renewDeadlineLocked(now); err != nil {
+		return err
+	}
+	if !s.started {
+		s.started = true
+		return s.conn.Start(int(s.status))
+	}
+	return nil
+}
+
+// renewDeadlineLocked moves the write deadline to now+timeout and sets
+// s.due to when 1/8 of the timeout has passed, so that flushes in between
+// skip the call; with no deadline to renew, s.due is never.
+func (s *Stream) renewDeadlineLocked(now int64) error {
+	s.due = math.MaxInt64
+	if s.timeout < 0 {
 		return nil
 	}
 	d := now + int64(s.timeout)
@@ -499,6 +561,7 @@ func (s *Stream) renewDeadlineLocked(now int64) error {
 		return err
 	}
 	s.deadline = d
+	s.due = now + int64(s.timeout/8)
 	return nil
 }
 
@@ -583,7 +646,7 @@ func (s *Stream) unlock() {
 				case p&pendingFinish != 0:
 					s.finishLocked(*s.finish.Load())
 				case p&pendingFlush != 0 && s.armed:
-					s.flushLocked(nil) //nolint:errcheck // the stream records it
+					s.flushRecovering() //nolint:errcheck // the stream records it
 				}
 			}
 		}
@@ -613,7 +676,7 @@ func (s *Stream) heartbeatFired() {
 	if !s.ended() {
 		if idle := time.Duration(time.Now().UnixNano() - s.lastWrite); idle >= s.hb {
 			s.setBuf(s.hbMsg(s.buf()))
-			s.flushLocked(nil) //nolint:errcheck // the stream records it
+			s.flushRecovering() //nolint:errcheck // the stream records it
 		}
 		if !s.ended() {
 			beats.schedule(s, s.lastWrite+int64(s.hb))
@@ -635,7 +698,7 @@ func (s *Stream) finishLocked(cause error) {
 	if s.farewell != nil {
 		s.setBuf(s.farewell(s.buf(), cause))
 	}
-	if err := s.flushLocked(nil); err != nil {
+	if err := s.flushRecovering(); err != nil {
 		return
 	}
 	s.closeLocked(cause)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -386,20 +387,159 @@ func TestPreambleNotCounted(t *testing.T) {
 	}
 }
 
-// panicConn panics on Write, as net/http's HTTP/2 writer does once its
-// handler has returned.
-type panicConn struct{ *streamtest.Recorder }
+// panicConn panics in Write or in Flush, as net/http's HTTP/2 writer does
+// once its handler has returned, from the moment arm is called.
+type panicConn struct {
+	*streamtest.Recorder
+	inFlush bool
+	armed   atomic.Bool
+}
 
-func (panicConn) Write([]byte) (int, error) { panic("Write called after Handler finished") }
+func (c *panicConn) arm() { c.armed.Store(true) }
 
-func TestPanickingConnFailsTheStream(t *testing.T) {
-	s := mustNew(t, panicConn{streamtest.NewRecorder()}, nil)
-	_, err := s.Write([]byte("m"))
-	if err == nil || !strings.Contains(err.Error(), "panicked") {
-		t.Fatalf("Write = %v, want an error reporting the panic", err)
+func (c *panicConn) Write(p []byte) (int, error) {
+	if c.armed.Load() && !c.inFlush {
+		panic("Write called after Handler finished")
 	}
-	if s.Err() == nil {
-		t.Error("stream still open after its connection panicked")
+	return c.Recorder.Write(p)
+}
+
+func (c *panicConn) Flush() error {
+	if c.armed.Load() && c.inFlush {
+		panic("Flush called after Handler finished")
+	}
+	return c.Recorder.Flush()
+}
+
+// A Conn that panics fails the stream instead of the server, whichever
+// path reaches it: the methods that flush, which report the panic, and the
+// timers, whose goroutines would otherwise take the process down. The lock
+// is released every time: the stream answers at once afterwards.
+func TestPanickingConnFailsTheStream(t *testing.T) {
+	msg := func(b []byte) ([]byte, error) { return append(b, "m"...), nil }
+	farewell := func(b []byte, _ error) []byte { return append(b, "bye"...) }
+	tests := []struct {
+		name string
+		opts core.Options
+		// act makes the stream reach the Conn; it returns the error of the
+		// call that did, or waits for a timer and returns nil.
+		act func(s *core.Stream, reg *core.Registry) error
+	}{
+		{"Write", core.Options{}, func(s *core.Stream, _ *core.Registry) error { _, err := s.Write([]byte("m")); return err }},
+		{"Append", core.Options{}, func(s *core.Stream, _ *core.Registry) error { return s.Append(msg) }},
+		{"Flush", core.Options{Flush: core.FlushPolicy{MaxBytes: 1 << 20, MaxDelay: time.Hour}}, func(s *core.Stream, _ *core.Registry) error {
+			s.Append(msg)
+			return s.Flush()
+		}},
+		{"Close", core.Options{Flush: core.FlushPolicy{MaxBytes: 1 << 20, MaxDelay: time.Hour}}, func(s *core.Stream, _ *core.Registry) error {
+			s.Append(msg)
+			return s.Close()
+		}},
+		{"CloseCause", core.Options{Flush: core.FlushPolicy{MaxBytes: 1 << 20, MaxDelay: time.Hour}}, func(s *core.Stream, _ *core.Registry) error {
+			s.Append(msg)
+			return s.CloseCause(core.ErrSlowClient)
+		}},
+		{"CloseWith", core.Options{}, func(s *core.Stream, _ *core.Registry) error { return s.CloseWith(msg) }},
+		{"heartbeat", core.Options{Heartbeat: 5 * time.Millisecond, HeartbeatMessage: func(b []byte) []byte { return append(b, "hb"...) }}, func(s *core.Stream, _ *core.Registry) error {
+			return waitEnd(s)
+		}},
+		{"timed flush", core.Options{Flush: core.FlushPolicy{MaxBytes: 1 << 20, MaxDelay: time.Millisecond}}, func(s *core.Stream, reg *core.Registry) error {
+			s.Append(msg)
+			return waitEnd(s)
+		}},
+		{"farewell", core.Options{Farewell: farewell}, func(s *core.Stream, reg *core.Registry) error {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			reg.Shutdown(ctx)
+			return waitEnd(s)
+		}},
+	}
+	for _, tt := range tests {
+		for _, inFlush := range []bool{false, true} {
+			name := tt.name + "/in Write"
+			if inFlush {
+				name = tt.name + "/in Flush"
+			}
+			t.Run(name, func(t *testing.T) {
+				reg := &core.Registry{ShutdownSpread: time.Nanosecond}
+				c := &panicConn{Recorder: streamtest.NewRecorder(), inFlush: inFlush}
+				o := tt.opts
+				o.Registry = reg
+				s := mustNew(t, c, &o)
+				// The headers go out first, so that the panic comes from
+				// the message itself.
+				if err := s.Flush(); err != nil {
+					t.Fatal(err)
+				}
+				c.arm()
+				err := tt.act(s, reg)
+				if err != nil && !strings.Contains(err.Error(), "panicked") {
+					t.Errorf("error = %v, want one reporting the panic", err)
+				}
+				if err := waitEnd(s); err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(s.Err().Error(), "panicked") {
+					t.Errorf("Err = %v, want the panic", s.Err())
+				}
+				// The lock is free: these return at once.
+				if _, err := s.Write([]byte("late")); !errors.Is(err, core.ErrClosed) {
+					t.Errorf("Write after the panic = %v, want ErrClosed", err)
+				}
+				if err := s.Close(); err != nil {
+					t.Errorf("Close after the panic = %v, want nil", err)
+				}
+			})
+		}
+	}
+	t.Run("reported by the call", func(t *testing.T) {
+		c := &panicConn{Recorder: streamtest.NewRecorder()}
+		s := mustNew(t, c, nil)
+		c.arm()
+		if _, err := s.Write([]byte("m")); err == nil || !strings.Contains(err.Error(), "panicked") {
+			t.Fatalf("Write = %v, want an error reporting the panic", err)
+		}
+	})
+	t.Run("CloseWith keeps the encoder's error", func(t *testing.T) {
+		c := &panicConn{Recorder: streamtest.NewRecorder()}
+		s := mustNew(t, c, nil)
+		c.arm()
+		err := s.CloseWith(func(b []byte) ([]byte, error) { return b, errEncode })
+		if !errors.Is(err, errEncode) {
+			t.Fatalf("CloseWith = %v, want the encoder's error", err)
+		}
+	})
+}
+
+// A panic in an encoder is the caller's: it goes on, with the stream's
+// lock released and the stream open.
+func TestPanickingEncoderKeepsTheStream(t *testing.T) {
+	rec := streamtest.NewRecorder()
+	s := mustNew(t, rec, nil)
+	func() {
+		defer func() {
+			if r := recover(); r != "encoder bug" {
+				t.Errorf("recovered %v, want the encoder's panic", r)
+			}
+		}()
+		s.Append(func([]byte) ([]byte, error) { panic("encoder bug") })
+		t.Error("Append returned after its encoder panicked")
+	}()
+	if err := s.Append(func(b []byte) ([]byte, error) { return append(b, "m"...), nil }); err != nil {
+		t.Fatalf("Append after the encoder's panic = %v", err)
+	}
+	if got := rec.Flushed(); got != "m" {
+		t.Errorf("flushed %q, want only the next message", got)
+	}
+}
+
+// waitEnd waits for s to end, up to 10 seconds.
+func waitEnd(s *core.Stream) error {
+	select {
+	case <-s.Context().Done():
+		return nil
+	case <-time.After(10 * time.Second):
+		return errors.New("the stream did not end")
 	}
 }
 
