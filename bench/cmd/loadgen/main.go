@@ -8,11 +8,12 @@
 //
 // Scenario e2e opens c streams of m events at once, reads them all
 // (counting events, not parsing them), and reports events per second and
-// the server's CPU seconds per million events, read from /proc/<pid>/stat;
-// with -runs, the median run by rate. Scenario idle opens -streams idle
-// streams, each of which has received one event, and reports the growth of
-// the server's RSS (from /proc), Go heap and stacks (from its /stats
-// endpoint, after a garbage collection) and goroutines, per stream.
+// the server's CPU seconds per million events (user and system time, and
+// user time alone), read from /proc/<pid>/stat; with -runs, the median
+// run by rate. Scenario idle opens -streams idle streams, each of which
+// has received one event, and reports the growth of the server's RSS
+// (from /proc), Go heap and stacks (from its /stats endpoint, after a
+// garbage collection) and goroutines, per stream.
 //
 // With -hold, the idle streams stay open a while after the measurement,
 // so that the server's heap can be profiled through its pprof endpoint.
@@ -220,14 +221,16 @@ func e2e(ctx context.Context, c *config, ch *child, rec *results.Record) error {
 			return err
 		}
 		secs := tot.Elapsed.Seconds()
-		cpu := (cpu1 - cpu0).Seconds()
+		used := cpu1.Sub(cpu0)
+		cpu := used.Total().Seconds()
 		runs = append(runs, results.Record{
-			Events:        tot.Events,
-			Bytes:         tot.Bytes,
-			Seconds:       secs,
-			EventsPerSec:  float64(tot.Events) / secs,
-			CPUSeconds:    cpu,
-			CPUPerMillion: cpu / float64(tot.Events) * 1e6,
+			Events:         tot.Events,
+			Bytes:          tot.Bytes,
+			Seconds:        secs,
+			EventsPerSec:   float64(tot.Events) / secs,
+			CPUSeconds:     cpu,
+			CPUPerMillion:  cpu / float64(tot.Events) * 1e6,
+			UserPerMillion: used.User.Seconds() / float64(tot.Events) * 1e6,
 		})
 	}
 	slices.SortFunc(runs, func(a, b results.Record) int {
@@ -241,7 +244,7 @@ func e2e(ctx context.Context, c *config, ch *child, rec *results.Record) error {
 	})
 	m := runs[len(runs)/2]
 	rec.Events, rec.Bytes, rec.Seconds = m.Events, m.Bytes, m.Seconds
-	rec.EventsPerSec, rec.CPUSeconds, rec.CPUPerMillion = m.EventsPerSec, m.CPUSeconds, m.CPUPerMillion
+	rec.EventsPerSec, rec.CPUSeconds, rec.CPUPerMillion, rec.UserPerMillion = m.EventsPerSec, m.CPUSeconds, m.CPUPerMillion, m.UserPerMillion
 	for _, r := range runs {
 		rec.AllEventsPerSec = append(rec.AllEventsPerSec, r.EventsPerSec)
 	}

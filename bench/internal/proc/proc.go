@@ -20,12 +20,23 @@ import (
 // 100 per second on every Linux platform Go supports.
 const clockTick = 10 * time.Millisecond
 
+// Times is the CPU time a process has used so far: in user mode (its own
+// code, the Go runtime's and the libraries') and in the kernel on its
+// behalf (system calls, the network stack).
+type Times struct{ User, System time.Duration }
+
+// Total is user and system time together.
+func (t Times) Total() time.Duration { return t.User + t.System }
+
+// Sub returns the time used between u and t.
+func (t Times) Sub(u Times) Times { return Times{t.User - u.User, t.System - u.System} }
+
 // CPU returns the user and system CPU time that process pid has used so
 // far, read from /proc/<pid>/stat, at a resolution of 10 ms.
-func CPU(pid int) (time.Duration, error) {
+func CPU(pid int) (Times, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, fmt.Errorf("proc: %w", err)
+		return Times{}, fmt.Errorf("proc: %w", err)
 	}
 	return parseStat(b)
 }
@@ -33,25 +44,25 @@ func CPU(pid int) (time.Duration, error) {
 // parseStat reads utime and stime (fields 14 and 15) from the contents of
 // a stat file. The command name, field 2, is in parentheses and may hold
 // spaces, so the fields are counted from its closing parenthesis.
-func parseStat(b []byte) (time.Duration, error) {
+func parseStat(b []byte) (Times, error) {
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return 0, fmt.Errorf("proc: malformed stat %q", b)
+		return Times{}, fmt.Errorf("proc: malformed stat %q", b)
 	}
 	fields := strings.Fields(string(b[i+1:]))
 	// fields[0] is field 3 (state), so field k is fields[k-3].
 	if len(fields) < 13 {
-		return 0, fmt.Errorf("proc: stat has %d fields after the name, want at least 13", len(fields))
+		return Times{}, fmt.Errorf("proc: stat has %d fields after the name, want at least 13", len(fields))
 	}
-	var total int64
-	for _, f := range fields[11:13] {
+	var ticks [2]int64
+	for k, f := range fields[11:13] {
 		n, err := strconv.ParseInt(f, 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("proc: stat field %q: %w", f, err)
+			return Times{}, fmt.Errorf("proc: stat field %q: %w", f, err)
 		}
-		total += n
+		ticks[k] = n
 	}
-	return time.Duration(total) * clockTick, nil
+	return Times{User: time.Duration(ticks[0]) * clockTick, System: time.Duration(ticks[1]) * clockTick}, nil
 }
 
 // RSS returns the resident set size of process pid in bytes, from the

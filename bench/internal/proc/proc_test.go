@@ -14,13 +14,13 @@ func TestParseStat(t *testing.T) {
 	tests := []struct {
 		name    string
 		in      string
-		want    time.Duration
+		want    Times
 		wantErr bool
 	}{
-		{"plain", "42 (benchserver) S 1 42 42 0 -1 4194560 100 0 0 0 150 25 0 0 20 0 4 0 100 1000 200", 1750 * time.Millisecond, false},
-		{"name with spaces and parens", "42 (a (b) c) R 1 42 42 0 -1 0 0 0 0 0 3 4 0 0 20 0 1 0 1 1 1", 70 * time.Millisecond, false},
-		{"truncated", "42 (x) S 1 2", 0, true},
-		{"no name", "garbage", 0, true},
+		{"plain", "42 (benchserver) S 1 42 42 0 -1 4194560 100 0 0 0 150 25 0 0 20 0 4 0 100 1000 200", Times{1500 * time.Millisecond, 250 * time.Millisecond}, false},
+		{"name with spaces and parens", "42 (a (b) c) R 1 42 42 0 -1 0 0 0 0 0 3 4 0 0 20 0 1 0 1 1 1", Times{30 * time.Millisecond, 40 * time.Millisecond}, false},
+		{"truncated", "42 (x) S 1 2", Times{}, true},
+		{"no name", "garbage", Times{}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

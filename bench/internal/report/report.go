@@ -415,6 +415,7 @@ func find(recs []results.Record, framework, mode string) (merged results.Record,
 	}
 	merged.EventsPerSec = med(func(r results.Record) float64 { return r.EventsPerSec })
 	merged.CPUPerMillion = med(func(r results.Record) float64 { return r.CPUPerMillion })
+	merged.UserPerMillion = med(func(r results.Record) float64 { return r.UserPerMillion })
 	merged.RSSPerStream = med(func(r results.Record) float64 { return r.RSSPerStream })
 	merged.HeapPerStream = med(func(r results.Record) float64 { return r.HeapPerStream })
 	merged.StackPerStream = med(func(r results.Record) float64 { return r.StackPerStream })
@@ -438,6 +439,14 @@ func find(recs []results.Record, framework, mode string) (merged results.Record,
 // those ratios is steadier than the ratio of two medians, which may come
 // from different passes.
 func paired(recs []results.Record, framework, a, b string, f func(results.Record) float64) (float64, bool) {
+	return pairedBy(recs, framework, a, b, func(x, y results.Record) (float64, bool) {
+		return f(x) / f(y), f(y) != 0
+	})
+}
+
+// pairedBy is paired with the comparison of a's record x to b's record y
+// given by cmp, which says false when the pair cannot be compared.
+func pairedBy(recs []results.Record, framework, a, b string, cmp func(x, y results.Record) (float64, bool)) (float64, bool) {
 	var as, bs []results.Record
 	for _, r := range recs {
 		if r.Framework != framework {
@@ -450,17 +459,36 @@ func paired(recs []results.Record, framework, a, b string, f func(results.Record
 			bs = append(bs, r)
 		}
 	}
-	var ratios []float64
+	var vs []float64
 	for i := range min(len(as), len(bs)) {
-		if as[i].Error != "" || bs[i].Error != "" || f(bs[i]) == 0 {
+		if as[i].Error != "" || bs[i].Error != "" {
 			continue
 		}
-		ratios = append(ratios, f(as[i])/f(bs[i]))
+		if v, ok := cmp(as[i], bs[i]); ok {
+			vs = append(vs, v)
+		}
 	}
-	if len(ratios) == 0 {
+	if len(vs) == 0 {
 		return 0, false
 	}
-	return median(ratios), true
+	return median(vs), true
+}
+
+// extraCPU returns how many nanoseconds of user and of system CPU time an
+// event of framework's mode a costs the server over one of mode b: the
+// median over the passes of the difference within each pass. ok is false
+// when the records hold no user time (an older loadgen).
+func extraCPU(recs []results.Record, framework, a, b string) (user, system float64, ok bool) {
+	user, ok = pairedBy(recs, framework, a, b, func(x, y results.Record) (float64, bool) {
+		return (x.UserPerMillion - y.UserPerMillion) * 1e3, x.UserPerMillion > 0 && y.UserPerMillion > 0
+	})
+	if !ok {
+		return 0, 0, false
+	}
+	system, _ = pairedBy(recs, framework, a, b, func(x, y results.Record) (float64, bool) {
+		return (x.CPUPerMillion - x.UserPerMillion - y.CPUPerMillion + y.UserPerMillion) * 1e3, true
+	})
+	return user, system, true
 }
 
 func eventsPerSec(r results.Record) float64  { return r.EventsPerSec }
@@ -503,10 +531,10 @@ func e2eSection(recs []results.Record, keyed map[string]string) section {
 	if runs > 1 {
 		runsPhrase = fmt.Sprintf(", %d runs of each per pass (the median run by rate)", runs)
 	}
-	s.intro = fmt.Sprintf("A benchmark server (`cmd/benchserver`) and the load generator (`cmd/loadgen`) in separate processes: %d concurrent streams of %s events each (the same event as above), read by counting blank lines. %d passes, each running every framework and way in turn%s; the table shows the median over the passes. The targets are judged on the median over the passes of the ratio within each pass (streamkit's figure over the reference's from the same pass, run seconds apart: streamkit runs right after the loop and the framework's own way), which other work on the machine skews less than a ratio of two medians. Server CPU is the server process's user + system time from `/proc/<pid>/stat`, per million events: it is steadier than the rate, which moves with whatever else runs on the machine, the load generator included. \"vs own\" is the row's events/s over the framework's own way: above 1 is faster. The targets are judged on events/s; the CPU cost relative to the same reference (the same median of ratios) is shown beside each verdict.\n\n",
+	s.intro = fmt.Sprintf("A benchmark server (`cmd/benchserver`) and the load generator (`cmd/loadgen`) in separate processes: %d concurrent streams of %s events each (the same event as above), read by counting blank lines. %d passes, each running every framework and way in turn%s; the table shows the median over the passes. The targets are judged on the median over the passes of the ratio within each pass (streamkit's figure over the reference's from the same pass, run seconds apart: streamkit runs right after the loop and the framework's own way), which other work on the machine skews less than a ratio of two medians. Server CPU is the server process's user + system time from `/proc/<pid>/stat`, per million events: it is steadier than the rate, which moves with whatever else runs on the machine, the load generator included; the user time alone is the part spent in the process's own code (streamkit's, the framework's, Go's runtime) rather than in the kernel's system calls, at the same 10 ms resolution. \"vs own\" is the row's events/s over the framework's own way: above 1 is faster. The targets are judged on events/s; the CPU cost relative to the same reference (the same median of ratios) is shown beside each verdict.\n\n",
 		conns, fmtInt(float64(perConn)), rounds(recs), runsPhrase)
 	var t strings.Builder
-	t.WriteString("| framework | way of streaming | vs own | events/s | server CPU s / 1M events | target |\n|---|---|---:|---:|---:|---|\n")
+	t.WriteString("| framework | way of streaming | vs own | events/s | server CPU s / 1M events | of which user | target |\n|---|---|---:|---:|---:|---:|---|\n")
 	for _, fw := range frameworkOrder {
 		own, ownOK := find(recs, fw, "own")
 		ownOK = ownOK && own.Error == ""
@@ -524,7 +552,7 @@ func e2eSection(recs []results.Record, keyed map[string]string) section {
 				label = ownLabels[fw]
 			}
 			if r.Error != "" {
-				fmt.Fprintf(&t, "| %s | %s | – | not measured: %s | – | – |\n", frameworkLabels[fw], label, oneLine(r.Error))
+				fmt.Fprintf(&t, "| %s | %s | – | not measured: %s | – | – | – |\n", frameworkLabels[fw], label, oneLine(r.Error))
 				continue
 			}
 			vsOwn := "–"
@@ -540,6 +568,9 @@ func e2eSection(recs []results.Record, keyed map[string]string) section {
 					c, _ := paired(recs, fw, mode, "loop", cpuPerMillion)
 					cpu := fmtRatio(c)
 					why := fmt.Sprintf("CPU/event %s the loop's", cpu)
+					if u, sys, ok := extraCPU(recs, fw, mode, "loop"); ok {
+						why += fmt.Sprintf(" (per event, %+.0f ns of user CPU, where streamkit's code and the frameworks' run, and %+.0f ns of system CPU)", u, sys)
+					}
 					if vx, ok := paired(recs, fw, "validated", "loop", eventsPerSec); ok {
 						vc, _ := paired(recs, fw, "validated", "loop", cpuPerMillion)
 						why += fmt.Sprintf("; the loop encoding with `sse.AppendEvent` alone: %s the loop's events/s, CPU/event %s", fmtRatio(vx), fmtRatio(vc))
@@ -580,7 +611,11 @@ func e2eSection(recs []results.Record, keyed map[string]string) section {
 			if len(verdicts) > 0 {
 				v = strings.Join(verdicts, "; ")
 			}
-			fmt.Fprintf(&t, "| %s | %s | %s | %s | %.2f | %s |\n", frameworkLabels[fw], label, vsOwn, fmtInt(r.EventsPerSec), r.CPUPerMillion, v)
+			user := "–"
+			if r.UserPerMillion > 0 {
+				user = fmt.Sprintf("%.2f", r.UserPerMillion)
+			}
+			fmt.Fprintf(&t, "| %s | %s | %s | %s | %.2f | %s | %s |\n", frameworkLabels[fw], label, vsOwn, fmtInt(r.EventsPerSec), r.CPUPerMillion, user, v)
 		}
 		if !eachOK || !ownOK {
 			s.targets = append(s.targets, target{what: fmt.Sprintf("%s, flush per event: ≥ %.1f× the framework's own way", frameworkLabels[fw], targetE2EVsOwn)})

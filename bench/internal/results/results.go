@@ -34,8 +34,10 @@ type Record struct {
 	Seconds       float64 `json:"seconds,omitempty"`
 	EventsPerSec  float64 `json:"events_per_sec,omitempty"`
 	CPUSeconds    float64 `json:"cpu_seconds,omitempty"`
-	// CPUPerMillion is the server's CPU seconds per million events.
-	CPUPerMillion float64 `json:"cpu_s_per_million,omitempty"`
+	// CPUPerMillion is the server's CPU seconds per million events, user
+	// and system time together; UserPerMillion is the user time alone.
+	CPUPerMillion  float64 `json:"cpu_s_per_million,omitempty"`
+	UserPerMillion float64 `json:"user_s_per_million,omitempty"`
 	// AllEventsPerSec holds every run's rate; the figures above are
 	// those of the median run.
 	AllEventsPerSec []float64 `json:"all_events_per_sec,omitempty"`
