@@ -152,6 +152,23 @@ if command -v valgrind >/dev/null; then
 		read -r i2 m2 < <(cg "$way" 300000)
 		echo "BenchmarkEventCost/$way 200000 $(((i2 - i1) / 200000)) instructions/event $(((m2 - m1) / 200000)) lines/event" >>"$res/bench.txt"
 	done
+	# The stream's figures function by function, for the report's table of
+	# where they go: cg_annotate's per-function counts of both runs,
+	# summed by function (inlined code counts where it was inlined),
+	# subtracted and divided by the difference in events.
+	cgfuncs() { # n -> "function instructions misses" lines
+		GOMAXPROCS=1 GOGC=off valgrind --tool=cachegrind --cache-sim=yes --I1=1024,1,64 --D1=1024,1,64 \
+			--LL=1048576,16,64 --cachegrind-out-file="$res/cg-stream-$1.out" ./bin/eventcost stream "$1" >/dev/null 2>&1
+		cg_annotate --auto=no --show=Ir,I1mr --threshold=0.01 "$res/cg-stream-$1.out" |
+			awk '$1 ~ /^[0-9][0-9,]*$/ && $NF ~ /:/ {
+				line = $0; gsub(/\( *[0-9.]+%\)/, "", line); gsub(",", "", line); split(line, f)
+				fn = f[3]; sub(/.*:/, "", fn); i[fn] += f[1]; l[fn] += f[2]
+			} END { for (fn in i) print fn, i[fn], l[fn] }'
+	}
+	awk -v n=200000 'NR == FNR { i[$1] = $2; l[$1] = $3; next }
+		{ di = ($2 - i[$1]) / n; dl = ($3 - l[$1]) / n
+		  if (di >= 1) printf "BenchmarkEventCostFunc/%s %d %.1f instructions/event %.1f lines/event\n", $1, n, di, dl }' \
+		<(cgfuncs 100000) <(cgfuncs 300000) >>"$res/bench.txt"
 else
 	echo "run-bench: no valgrind; the code per event is not measured" >&2
 fi

@@ -665,7 +665,7 @@ func eventPathSection(bn Bench) (section, string) {
 	fmt.Fprintf(&t, "| with field validation (`sse.AppendEvent`) | %.1f | %+.1f | %+.1f | %s | %s | the spec's rules: an ID or type with CR, LF or NUL is refused, data is split on every line break |\n", val, val-loop, val-loop, in, ln)
 	in, ln = code("stream")
 	fmt.Fprintf(&t, "| the stream (`sse.Stream.Send`) | %.1f | %+.1f | %+.1f | %s | %s | writers on several goroutines never interleave (a lock); no write once the client left or the handler returned; the write deadline; a writer that panics fails the stream, not the server; the buffer and the counters |\n", st, st-loop, st-val, in, ln)
-	s.table = t.String()
+	s.table = t.String() + streamFunctions(bn)
 	why := fmt.Sprintf("in process, streamkit's guarantees add %.0f ns per event to the loop's %.0f (field validation %+.0f, the stream %+.0f", st-loop, loop, val-loop, st-val)
 	if busy, ok := bn.Metric("EventPath/busy", "ns/op"); ok {
 		why += fmt.Sprintf("; the busy row's arithmetic %+.0f", busy-loop)
@@ -683,6 +683,69 @@ func eventPathSection(bn Bench) (section, string) {
 		}
 	}
 	return s, why + "; see \"Per event, in process\""
+}
+
+// funcRoles says what each function an event runs through the stream does
+// for it, by the end of its name, for the table of streamFunctions.
+var funcRoles = []struct{ suffix, role string }{
+	{"sse.appendEvent", "writes the event's lines (the loop appends them too, most as one constant)"},
+	{"sse.AppendEvent", "encodes the event: validation, then the lines"},
+	{"sse.(*Event).validate", "refuses an ID or type with CR, LF or NUL, and an ID too long for a browser to send back"},
+	{"sse.plain", "the same check, eight bytes at a time"},
+	{"indexbytebody", "searches the data for CR and LF, to split it into lines as the spec requires"},
+	{"bytealg.IndexByteString.abi0", "the same search's entry"},
+	{"runtime.memmove", "copies the fields into the buffer (the loop copies too)"},
+	{"core.(*Stream).Append", "takes the lock that keeps concurrent senders' bytes apart, checks that the stream is open, applies the flush policy"},
+	{"core.(*Stream).encodeLocked", "lets the encoder append to the stream's own buffer, and drops what a failing encoder wrote"},
+	{"core.(*Stream).flushLocked", "flushes: the deadline's due check, Write and Flush with their errors returned, keeping the buffer in a burst or pooling it (idle memory), the counters"},
+	{"context.(*cancelCtx).Err", "notices a client that left, or a handler that returned, before anything is written"},
+	{"core.(*Stream).unlock", "unlocks, first doing what a timer left pending (heartbeat, timed flush, farewell), so that timers never wait for a busy stream"},
+	{"core.(*Stream).unlockAfter", "the deferred unlock, which turns a panicking Conn into a failed stream and an error"},
+	{".deferwrap1", "calls the deferred unlock"},
+	{".Send.func1", "the encoder Send hands the stream"},
+	{"streamtest.(*Discard).Write", "the Conn that discards (the loop calls it too)"},
+	{"streamtest.(*Discard).Flush", "the Conn that discards (the loop calls it too)"},
+	{"main.run", "cmd/eventcost's loop"},
+}
+
+// streamFunctions is the table of where an event's instructions go in the
+// stream, function by function (cmd/eventcost under cachegrind, the
+// EventCostFunc lines of run-bench.sh); "" when they were not measured.
+func streamFunctions(bn Bench) string {
+	type row struct {
+		name      string
+		in, lines float64
+	}
+	var rows []row
+	var total row
+	for _, name := range bn.Names("EventCostFunc/") {
+		in, _ := bn.Metric(name, "instructions/event")
+		ln, _ := bn.Metric(name, "lines/event")
+		total.in += in
+		total.lines += ln
+		if in >= 5 {
+			rows = append(rows, row{strings.TrimPrefix(name, "EventCostFunc/"), in, ln})
+		}
+	}
+	if len(rows) == 0 {
+		return ""
+	}
+	slices.SortStableFunc(rows, func(a, b row) int { return cmp.Compare(b.in, a.in) })
+	var t strings.Builder
+	t.WriteString("\nWhere the stream's instructions go, function by function (the same cachegrind runs; code inlined into a function counts as that function's; functions under 5 instructions an event are left out of the rows but not of the total):\n\n")
+	t.WriteString("| function | instructions / event | code lines / event | what it does for the event |\n|---|---:|---:|---|\n")
+	for _, r := range rows {
+		role := "–"
+		for _, fr := range funcRoles {
+			if strings.HasSuffix(r.name, fr.suffix) {
+				role = fr.role
+				break
+			}
+		}
+		fmt.Fprintf(&t, "| `%s` | %.0f | %.0f | %s |\n", strings.TrimPrefix(r.name, "github.com/streamkit/streamkit/"), r.in, r.lines, role)
+	}
+	fmt.Fprintf(&t, "| all | %.0f | %.0f | |\n", total.in, total.lines)
+	return t.String()
 }
 
 func idleTarget(fw string) string {

@@ -254,6 +254,10 @@ BenchmarkEventCost/loop 200000 108 instructions/event 7 lines/event
 BenchmarkEventCost/spread 200000 1304 instructions/event 97 lines/event
 BenchmarkEventCost/validated 200000 458 instructions/event 41 lines/event
 BenchmarkEventCost/stream 200000 831 instructions/event 93 lines/event
+BenchmarkEventCostFunc/github.com/streamkit/streamkit/core.(*Stream).flushLocked 200000 96.0 instructions/event 12.0 lines/event
+BenchmarkEventCostFunc/context.(*cancelCtx).Err 200000 24.0 instructions/event 3.0 lines/event
+BenchmarkEventCostFunc/runtime.unknownHelper 200000 7.0 instructions/event 1.0 lines/event
+BenchmarkEventCostFunc/runtime.tiny 200000 2.0 instructions/event 0.0 lines/event
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -277,6 +281,9 @@ BenchmarkEventCost/stream 200000 831 instructions/event 93 lines/event
 		"with the spread row's, as long in process but over far more code: 0.80× the loop's events/s, CPU/event 1.40×",
 		"| the loop with arithmetic over more code (the spread mode) | 130.0 | +110.0 | – | 1304 | 97 |",
 		"| the stream (`sse.Stream.Send`) | 55.5 | +35.5 | +27.5 | 831 | 93 |",
+		"| `core.(*Stream).flushLocked` | 96 | 12 | flushes: the deadline's due check,",
+		"| `context.(*cancelCtx).Err` | 24 | 3 | notices a client that left",
+		"| `runtime.unknownHelper` | 7 | 1 | – |\n| all | 129 | 16 | |",
 	} {
 		if !strings.Contains(out.String(), v) {
 			t.Errorf("the report lacks %q", v)
