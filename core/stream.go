@@ -436,13 +436,6 @@ func (s *Stream) scheduleLocked() {
 
 // flushLocked writes the buffer and then extra, and flushes the Conn.
 func (s *Stream) flushLocked(extra []byte) error {
-	now := coarse.now()
-	if now >= s.due {
-		if err := s.prepareLocked(now); err != nil {
-			return s.failLocked(err)
-		}
-	}
-	n := int64(s.buffered() + len(extra))
 	// A Conn that panics fails the stream instead of the server:
 	// net/http's HTTP/2 writer panics when it is used after its handler
 	// returned, which a handler that returns without Close can bring
@@ -452,6 +445,13 @@ func (s *Stream) flushLocked(extra []byte) error {
 	// every flush, and one in the function that already defers its unlock
 	// costs nothing more.
 	s.sending = true
+	now := coarse.now()
+	if now >= s.due {
+		if err := s.prepareLocked(now); err != nil {
+			return s.sendFailedLocked(err)
+		}
+	}
+	n := int64(s.buffered() + len(extra))
 	if s.out != nil && len(s.out.b) > 0 {
 		if _, err := s.conn.Write(s.out.b); err != nil {
 			return s.sendFailedLocked(err)
@@ -490,8 +490,8 @@ func (s *Stream) flushLocked(extra []byte) error {
 	return nil
 }
 
-// sendFailedLocked fails the stream after a write or flush of the Conn
-// failed with err. The Conn may still refer to the bytes it was given
+// sendFailedLocked fails the stream after a call of flushLocked into the
+// Conn failed with err. The Conn may still refer to the bytes it was given
 // (netpoll's writer does until a flush): the buffer is dropped, not pooled.
 func (s *Stream) sendFailedLocked(err error) error {
 	s.sending = false

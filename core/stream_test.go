@@ -387,27 +387,35 @@ func TestPreambleNotCounted(t *testing.T) {
 	}
 }
 
-// panicConn panics in Write or in Flush, as net/http's HTTP/2 writer does
-// once its handler has returned, from the moment arm is called.
+// panicConn panics in one of its methods (in), as net/http's HTTP/2
+// writer does once its handler has returned, from the moment arm is
+// called.
 type panicConn struct {
 	*streamtest.Recorder
-	inFlush bool
-	armed   atomic.Bool
+	in    string
+	armed atomic.Bool
 }
 
 func (c *panicConn) arm() { c.armed.Store(true) }
 
-func (c *panicConn) Write(p []byte) (int, error) {
-	if c.armed.Load() && !c.inFlush {
-		panic("Write called after Handler finished")
+func (c *panicConn) maybePanic(method string) {
+	if c.armed.Load() && c.in == method {
+		panic(method + " called after Handler finished")
 	}
+}
+
+func (c *panicConn) Start(status int) error {
+	c.maybePanic("Start")
+	return c.Recorder.Start(status)
+}
+
+func (c *panicConn) Write(p []byte) (int, error) {
+	c.maybePanic("Write")
 	return c.Recorder.Write(p)
 }
 
 func (c *panicConn) Flush() error {
-	if c.armed.Load() && c.inFlush {
-		panic("Flush called after Handler finished")
-	}
+	c.maybePanic("Flush")
 	return c.Recorder.Flush()
 }
 
@@ -455,14 +463,10 @@ func TestPanickingConnFailsTheStream(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		for _, inFlush := range []bool{false, true} {
-			name := tt.name + "/in Write"
-			if inFlush {
-				name = tt.name + "/in Flush"
-			}
-			t.Run(name, func(t *testing.T) {
+		for _, in := range []string{"Write", "Flush"} {
+			t.Run(tt.name+"/in "+in, func(t *testing.T) {
 				reg := &core.Registry{ShutdownSpread: time.Nanosecond}
-				c := &panicConn{Recorder: streamtest.NewRecorder(), inFlush: inFlush}
+				c := &panicConn{Recorder: streamtest.NewRecorder(), in: in}
 				o := tt.opts
 				o.Registry = reg
 				s := mustNew(t, c, &o)
@@ -492,16 +496,19 @@ func TestPanickingConnFailsTheStream(t *testing.T) {
 			})
 		}
 	}
-	t.Run("reported by the call", func(t *testing.T) {
-		c := &panicConn{Recorder: streamtest.NewRecorder()}
+	t.Run("in Start", func(t *testing.T) {
+		c := &panicConn{Recorder: streamtest.NewRecorder(), in: "Start"}
 		s := mustNew(t, c, nil)
 		c.arm()
 		if _, err := s.Write([]byte("m")); err == nil || !strings.Contains(err.Error(), "panicked") {
 			t.Fatalf("Write = %v, want an error reporting the panic", err)
 		}
+		if s.Err() == nil {
+			t.Error("stream still open after its connection panicked")
+		}
 	})
 	t.Run("CloseWith keeps the encoder's error", func(t *testing.T) {
-		c := &panicConn{Recorder: streamtest.NewRecorder()}
+		c := &panicConn{Recorder: streamtest.NewRecorder(), in: "Write"}
 		s := mustNew(t, c, nil)
 		c.arm()
 		err := s.CloseWith(func(b []byte) ([]byte, error) { return b, errEncode })
