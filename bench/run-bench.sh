@@ -178,8 +178,14 @@ step "CPU profiles"
 go tool pprof -top -nodecount=25 bin/bench.test "$res/encode.prof" 2>/dev/null | sed -n '/flat%/,$p' >"$res/encode.top"
 ./bin/bench.test -test.run '^$' -test.bench 'Relay/streamkit$' -test.benchtime=2s -test.cpuprofile "$res/relay.prof" >/dev/null
 go tool pprof -top -nodecount=25 bin/bench.test "$res/relay.prof" 2>/dev/null | sed -n '/flat%/,$p' >"$res/relay.top"
+# The 100,000-subscriber fan-out, without its set-up: only the samples of
+# the publisher, the wakers and the subscribers' reading goroutines.
+./bin/bench.test -test.run '^$' -test.bench 'HubFanout100k$' -test.benchtime="${HUB100K_EVENTS}x" -test.cpuprofile "$res/hub.prof" >/dev/null
+go tool pprof -top -nodecount=25 -focus='newFanoutOn\.func1|fanout\)\.publish|wakers\)\.run' bin/bench.test "$res/hub.prof" 2>/dev/null |
+	sed -n '/flat%/,$p' >"$res/hub.top"
 profiles=(-profile "encode@SSE encode: streamkit sse.AppendEvent=$res/encode.top"
-	-profile "relay@Relay: streamkit relay.Copy with openai.Chat=$res/relay.top")
+	-profile "relay@Relay: streamkit relay.Copy with openai.Chat=$res/relay.top"
+	-profile "hub@Hub fan-out to 100,000 subscribers: the publisher, the wakers and the subscribers' goroutines (set-up left out)=$res/hub.top")
 # Per framework, the hand-written loop and streamkit flushing per event,
 # PROFILE_M events per stream so that the profiles have samples enough;
 # the report quotes the top of the difference beside a missed target.

@@ -197,7 +197,7 @@ func Render(w io.Writer, in Input) error {
 		}
 	}
 	idle := idleSection(in.Idle, keyed)
-	hub := hubSection(in.Bench)
+	hub := hubSection(in.Bench, keyed["hub"], in.Cores)
 	rel := relaySection(in.Bench, keyed["relay"])
 
 	p("## Targets\n\nIssue 17's targets, each judged on figures from this one run. A missed target shows why: for the end-to-end rows, the CPU per event against the same reference and the top lines of a CPU profile of what streamkit adds to the hand-written loop on that framework (`pprof -diff_base`, flat seconds; the full profiles are at the end) and what streamkit's guarantees cost per event in process; for the idle rows, the top of a heap profile of what streamkit's streams hold over the framework's own handler's; for the others, the figures or profile lines behind it.\n\n")
@@ -691,9 +691,9 @@ var funcRoles = []struct{ suffix, role string }{
 	{"sse.appendEvent", "writes the event's lines (the loop appends them too, most as one constant)"},
 	{"sse.AppendEvent", "encodes the event: validation, then the lines"},
 	{"sse.(*Event).validate", "refuses an ID or type with CR, LF or NUL, and an ID too long for a browser to send back"},
-	{"sse.plain", "the same check, eight bytes at a time"},
+	{"sse.plain", "checks the ID and the type for CR, LF and NUL, eight bytes at a time"},
 	{"indexbytebody", "searches the data for CR and LF, to split it into lines as the spec requires"},
-	{"bytealg.IndexByteString.abi0", "the same search's entry"},
+	{"bytealg.IndexByteString.abi0", "the entry of the search of the data for CR and LF"},
 	{"runtime.memmove", "copies the fields into the buffer (the loop copies too)"},
 	{"core.(*Stream).Append", "takes the lock that keeps concurrent senders' bytes apart, checks that the stream is open, applies the flush policy"},
 	{"core.(*Stream).encodeLocked", "lets the encoder append to the stream's own buffer, and drops what a failing encoder wrote"},
@@ -822,7 +822,7 @@ func idleSection(recs []results.Record, keyed map[string]string) section {
 // idleSubsTarget is the one informational row of the targets table.
 const idleSubsTarget = "hub, 10,000 topics × 10 subscribers, a publish every ms: memory per idle subscriber"
 
-func hubSection(bn Bench) section {
+func hubSection(bn Bench, prof string, cores int) section {
 	var s section
 	// fanout, publish and batch name each backend's benchmarks.
 	backends := []struct{ fanout, publish, batch, label, short string }{
@@ -895,7 +895,8 @@ func hubSection(bn Bench) section {
 	if reach.known {
 		reach.measured = fmt.Sprintf("%.1f ms (p50 %.1f ms)", p99, p50)
 		reach.met = p99 < targetHubP99Millis
-		reach.why = fmt.Sprintf("p50 %.1f ms, p99 %.1f ms over %d run(s) of the benchmark", p50, p99, len(bn.Lines["HubFanout100k"]))
+		reach.why = fmt.Sprintf("p50 %.1f ms, p99 %.1f ms over %d run(s) of the benchmark: at the median, %.2f µs of wall time per subscriber, each woken, run and parked again by Go's scheduler on %d cores; profile of the fan-out (the publisher, the wakers and the subscribers' goroutines): %s",
+			p50, p99, len(bn.Lines["HubFanout100k"]), p50*1e3/100_000, cores, topLines(prof, 4))
 	}
 	a100, ok100 := bn.Metric("HubFanout100k", "allocs/op")
 	indep := target{what: fmt.Sprintf("hub, in memory: allocations per publish independent of the subscriber count (100,000 subscribers ≤ %.1f× 10,000's)", targetHubAllocsGrowth),

@@ -300,3 +300,22 @@ BenchmarkEventCostFunc/runtime.tiny 200000 2.0 instructions/event 0.0 lines/even
 	}
 	t.Errorf("no gin loop target in:\n%s", out.String())
 }
+
+// TestMissedHubReachQuotesProfile checks that a missed reach target gives
+// the cost per subscriber and the top of the fan-out's profile.
+func TestMissedHubReachQuotesProfile(t *testing.T) {
+	bn, err := ParseBench(strings.NewReader("BenchmarkHubFanout100k-2 50 55000000 ns/op 54.0 p50-ms 62.0 p99-ms 450 B/op 4 allocs/op\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err = Render(&out, Input{Command: "x", Cores: 2, Bench: bn, Profiles: []Profile{{Key: "hub", Title: "fan-out",
+		Top: "flat flat% sum% cum cum%\n0.44s 7% 7% 1.48s 25% runtime.chanrecv\n"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "| hub, in memory, one topic with 100,000 subscribers: p99 < 50 ms | 62.0 ms (p50 54.0 ms) | **missed** | p50 54.0 ms, p99 62.0 ms over 1 run(s) of the benchmark: at the median, 0.54 µs of wall time per subscriber, each woken, run and parked again by Go's scheduler on 2 cores; profile of the fan-out (the publisher, the wakers and the subscribers' goroutines): `runtime.chanrecv` +0.44s (cum 1.48s) |"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("the report lacks %q; got:\n%s", want, out.String())
+	}
+}
