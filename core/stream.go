@@ -217,7 +217,7 @@ func (s *Stream) Write(p []byte) (n int, err error) {
 		return 0, s.closedErr()
 	}
 	s.unsent++
-	if !s.policy.coalescing() || s.buffered()+len(p) >= s.policy.MaxBytes || s.unsent == math.MaxInt32 {
+	if s.flushNowLocked(len(p)) {
 		// Nothing to wait for: write p straight through, without copying
 		// it into the buffer.
 		if err := s.flushLocked(p); err != nil {
@@ -244,7 +244,7 @@ func (s *Stream) Append(fn func(dst []byte) ([]byte, error)) (err error) {
 	if err := s.encodeLocked(fn); err != nil {
 		return err
 	}
-	if !s.policy.coalescing() || s.buffered() >= s.policy.MaxBytes || s.unsent == math.MaxInt32 {
+	if s.flushNowLocked(0) {
 		return s.flushLocked(nil)
 	}
 	s.scheduleLocked()
@@ -255,9 +255,15 @@ func (s *Stream) Append(fn func(dst []byte) ([]byte, error)) (err error) {
 // nothing of it.
 func (s *Stream) encodeLocked(fn func(dst []byte) ([]byte, error)) error {
 	dst := s.buf()
+	n := len(dst)
 	b, err := fn(dst)
 	if err != nil {
-		s.dropLocked(b, len(dst))
+		if len(b) >= n {
+			s.setBuf(b[:n])
+		}
+		if n == 0 {
+			s.releaseBuf()
+		}
 		return err
 	}
 	s.setBuf(b)
@@ -265,16 +271,12 @@ func (s *Stream) encodeLocked(fn func(dst []byte) ([]byte, error)) error {
 	return nil
 }
 
-// dropLocked keeps the first n bytes of the buffer, which fn appended b
-// to, and gives the buffer back when nothing is left: what a failed
-// encoder wrote is dropped.
-func (s *Stream) dropLocked(b []byte, n int) {
-	if len(b) >= n {
-		s.setBuf(b[:n])
-	}
-	if n == 0 {
-		s.releaseBuf()
-	}
+// flushNowLocked reports whether a message is flushed at once, with extra
+// more bytes to come beside the buffer: always when the policy does not
+// coalesce, and when the buffer reaches MaxBytes or the message count its
+// limit.
+func (s *Stream) flushNowLocked(extra int) bool {
+	return !s.policy.coalescing() || s.buffered()+extra >= s.policy.MaxBytes || s.unsent == math.MaxInt32
 }
 
 // buf returns the buffer to append to, taking one from the pool when the
