@@ -142,9 +142,9 @@ done
 if command -v valgrind >/dev/null; then
 	step "code per event (cachegrind)"
 	go build -o bin/ ./cmd/eventcost
-	cg() { # way n -> "instructions misses"
+	cg() { # way n -> "instructions misses"; the counts stay in $res/cg-way-n.out
 		GOMAXPROCS=1 GOGC=off valgrind --tool=cachegrind --cache-sim=yes --I1=1024,1,64 --D1=1024,1,64 \
-			--LL=1048576,16,64 --cachegrind-out-file=/dev/null ./bin/eventcost "$1" "$2" 2>&1 |
+			--LL=1048576,16,64 --cachegrind-out-file="$res/cg-$1-$2.out" ./bin/eventcost "$1" "$2" 2>&1 |
 			awk '/ I +refs:/ {gsub(",", "", $4); i = $4} / I1 +misses:/ {gsub(",", "", $4); m = $4} END {print i, m}'
 	}
 	for way in loop validated spread stream; do
@@ -153,12 +153,10 @@ if command -v valgrind >/dev/null; then
 		echo "BenchmarkEventCost/$way 200000 $(((i2 - i1) / 200000)) instructions/event $(((m2 - m1) / 200000)) lines/event" >>"$res/bench.txt"
 	done
 	# The stream's figures function by function, for the report's table of
-	# where they go: cg_annotate's per-function counts of both runs,
-	# summed by function (inlined code counts where it was inlined),
-	# subtracted and divided by the difference in events.
+	# where they go: cg_annotate's per-function counts of the stream's two
+	# runs above, summed by function (inlined code counts where it was
+	# inlined), subtracted and divided by the difference in events.
 	cgfuncs() { # n -> "function instructions misses" lines
-		GOMAXPROCS=1 GOGC=off valgrind --tool=cachegrind --cache-sim=yes --I1=1024,1,64 --D1=1024,1,64 \
-			--LL=1048576,16,64 --cachegrind-out-file="$res/cg-stream-$1.out" ./bin/eventcost stream "$1" >/dev/null 2>&1
 		cg_annotate --auto=no --show=Ir,I1mr --threshold=0.01 "$res/cg-stream-$1.out" |
 			awk '$1 ~ /^[0-9][0-9,]*$/ && $NF ~ /:/ {
 				line = $0; gsub(/\( *[0-9.]+%\)/, "", line); gsub(",", "", line); split(line, f)
