@@ -11,3 +11,12 @@ func SetParallelWake(n int) (restore func()) {
 
 // Wakers returns the number of wake goroutines running for h's topics.
 func (h *Hub) Wakers() int { return int(h.wakers.Load()) }
+
+// SetYield makes wake loops over topics of from subscribers or more yield
+// after every readied readers, until the returned func restores the
+// defaults.
+func SetYield(from, every int) func() {
+	oldFrom, oldEvery := yieldFrom, yieldEvery
+	yieldFrom, yieldEvery = from, every
+	return func() { yieldFrom, yieldEvery = oldFrom, oldEvery }
+}
