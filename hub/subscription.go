@@ -121,17 +121,13 @@ var errSubClosed = fmt.Errorf("hub: subscription: %w", ErrClosed)
 //
 // A live event's strings are shared with every subscriber; Next allocates
 // nothing for it.
-func (s *Subscription) Next(ctx context.Context) (Event, error) {
+func (s *Subscription) Next(ctx context.Context) (e Event, err error) {
 	for {
 		if s.closed.Load() {
 			return Event{}, errSubClosed
 		}
 		if len(s.backlog) > 0 {
-			e := s.backlog[0]
-			s.backlog[0] = Event{}
-			s.backlog = s.backlog[1:]
-			s.lastID = e.ID
-			s.hub.observeResync(s.t.name, &e)
+			s.unqueue(&e)
 			return e, nil
 		}
 		if s.replaying {
@@ -143,7 +139,7 @@ func (s *Subscription) Next(ctx context.Context) (Event, error) {
 		if s.err != nil {
 			return Event{}, s.err
 		}
-		e, ok, err := s.poll()
+		ok, err := s.poll(&e)
 		if err != nil {
 			s.err = err
 			return Event{}, err
@@ -160,6 +156,18 @@ func (s *Subscription) Next(ctx context.Context) (Event, error) {
 		}
 		<-s.wake
 	}
+}
+
+// unqueue sets *e to the backlog's first event, and takes it off. It is
+// apart from Next, as the error paths of poll are from poll, to keep the
+// stack a parked reader wakes up on shallow: Next's and poll's frames hold
+// no Event of their own.
+func (s *Subscription) unqueue(e *Event) {
+	*e = s.backlog[0]
+	s.backlog[0] = Event{}
+	s.backlog = s.backlog[1:]
+	s.lastID = e.ID
+	s.hub.observeResync(s.t.name, e)
 }
 
 // watch arranges for the end of ctx to wake a waiting Next, and returns
@@ -279,39 +287,29 @@ func (s *Subscription) endReplay(reason Reason) {
 	s.backlog = append(s.backlog, s.hub.resync(reason, s.resumeTo.String()))
 }
 
-// poll returns the next live event if there is one, without waiting.
-func (s *Subscription) poll() (Event, bool, error) {
+// poll sets *r to the next live event and returns true if there is one,
+// without waiting.
+func (s *Subscription) poll(r *Event) (bool, error) {
 	t := s.t
 	for {
 		if t.closed.Load() {
-			return Event{}, false, errSubClosed
+			return false, errSubClosed
 		}
 		v := s.cursor.Load()
 		if v&deadBit != 0 {
-			return Event{}, false, fmt.Errorf("hub: subscription to %s: more than %d events behind: %w",
-				t.name, s.hub.queue, ErrSlowSubscriber)
+			return false, s.cutOff()
 		}
 		c := v & seqMask
 		if v&gapBit != 0 {
-			// The feeder dropped the events up to c. Say so, unless
-			// this subscriber had them from the history already.
-			if !s.cursor.CompareAndSwap(v, c) {
-				continue
+			if s.dropped(v, r) {
+				return true, nil
 			}
-			e := t.at(c)
-			if e == nil {
-				continue // overwritten: the cursor has moved on again
-			}
-			if s.skip(e.pos) {
-				continue
-			}
-			s.filter = Position{}
-			return s.hub.resync(ReasonDropped, e.pos.String()), true, nil
+			continue
 		}
 		next := c + 1
 		e := t.ring[next&t.mask].Load()
 		if e == nil || e.seq < next {
-			return Event{}, false, nil // nothing new
+			return false, nil // nothing new
 		}
 		if e.seq > next || !s.cursor.CompareAndSwap(v, next) {
 			continue // the feeder moved the cursor meanwhile
@@ -320,8 +318,37 @@ func (s *Subscription) poll() (Event, bool, error) {
 			continue
 		}
 		s.filter = Position{}
-		return e.ev, true, nil
+		*r = e.ev
+		return true, nil
 	}
+}
+
+// cutOff is the error of a subscription cut off under the Disconnect
+// policy. It and dropped are apart from poll, which runs for every event,
+// to keep poll's stack frame, and with it the stack a reader touches per
+// event, small.
+func (s *Subscription) cutOff() error {
+	return fmt.Errorf("hub: subscription to %s: more than %d events behind: %w",
+		s.t.name, s.hub.queue, ErrSlowSubscriber)
+}
+
+// dropped handles the cursor v, whose gapBit says that the feeder dropped
+// the events up to it: it sets *r to the resync signal that says so and
+// returns true, or returns false when poll must look again (the cursor
+// moved meanwhile) or the subscriber had those events from the history
+// already.
+func (s *Subscription) dropped(v uint64, r *Event) bool {
+	c := v & seqMask
+	if !s.cursor.CompareAndSwap(v, c) {
+		return false
+	}
+	e := s.t.at(c)
+	if e == nil || s.skip(e.pos) {
+		return false // overwritten: the cursor has moved on again; or replayed
+	}
+	s.filter = Position{}
+	*r = s.hub.resync(ReasonDropped, e.pos.String())
+	return true
 }
 
 // skip reports whether a live entry at p was delivered from the history.
