@@ -31,7 +31,7 @@ func openNATS(b *testing.B) *natshub.Backend {
 func BenchmarkHubFanout10kNATS(b *testing.B) {
 	f := newFanoutOn(b, hub.New(&hub.Options{Backend: openNATS(b)}), 10_000)
 	defer f.close()
-	benchFanout(b, f)
+	benchFanout(b, f.publish)
 }
 
 // BenchmarkHubPublishNATS publishes one event at a time, each waiting

@@ -16,7 +16,7 @@ import (
 func BenchmarkHubFanout10kRedis(b *testing.B) {
 	f := newFanoutOn(b, hub.New(&hub.Options{Backend: openRedis(b)}), 10_000)
 	defer f.close()
-	benchFanout(b, f)
+	benchFanout(b, f.publish)
 }
 
 // openRedis starts a throwaway redis-server (skipping b when redis-server

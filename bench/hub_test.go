@@ -81,6 +81,17 @@ func TestFanout(t *testing.T) {
 	}
 }
 
+// TestParked checks the floor's measurement on a few readers.
+func TestParked(t *testing.T) {
+	p := newParked(100)
+	defer p.close()
+	for i := range 3 {
+		if d := p.publish(t); d <= 0 {
+			t.Errorf("publish %d: latency %v, want positive", i, d)
+		}
+	}
+}
+
 // BenchmarkHubFanout10k publishes one event at a time to a topic with
 // 10,000 subscribers and waits until the last one has read it: ns/op and
 // the p50 and p99 metrics are that latency, allocs/op counts everything
@@ -88,7 +99,7 @@ func TestFanout(t *testing.T) {
 func BenchmarkHubFanout10k(b *testing.B) {
 	f := newFanout(b, 10_000)
 	defer f.close()
-	benchFanout(b, f)
+	benchFanout(b, f.publish)
 }
 
 // BenchmarkHubFanout100k is BenchmarkHubFanout10k with 100,000
@@ -97,16 +108,96 @@ func BenchmarkHubFanout10k(b *testing.B) {
 func BenchmarkHubFanout100k(b *testing.B) {
 	f := newFanout(b, 100_000)
 	defer f.close()
-	benchFanout(b, f)
+	benchFanout(b, f.publish)
 }
 
-// benchFanout times publishing one event at a time through f.
-func benchFanout(b *testing.B, f *fanout) {
-	f.publish(b) // warm up
+// BenchmarkHubFanout100kFloor is the runtime's floor under
+// BenchmarkHubFanout100k: 100,000 goroutines, each parked on a channel of
+// its own and woken the way the hub wakes a big topic's readers, with no
+// hub: no ring, no cursor, no event, no context. Its latency is what Go's
+// scheduler alone costs on this machine for that many wake-ups.
+func BenchmarkHubFanout100kFloor(b *testing.B) {
+	p := newParked(100_000)
+	defer p.close()
+	benchFanout(b, p.publish)
+}
+
+// parked is the floor's readers: one goroutine per channel, each counting
+// its wake-ups as a fanout reader counts its events.
+type parked struct {
+	wakes []chan struct{}
+	got   atomic.Int64
+	last  chan time.Time // the time the last reader woke
+	wg    sync.WaitGroup
+}
+
+func newParked(n int) *parked {
+	p := &parked{wakes: make([]chan struct{}, n), last: make(chan time.Time, 1)}
+	for i := range p.wakes {
+		c := make(chan struct{}, 1)
+		p.wakes[i] = c
+		p.wg.Go(func() {
+			for range c {
+				if p.got.Add(1) == int64(n) {
+					p.last <- time.Now()
+				}
+			}
+		})
+	}
+	return p
+}
+
+// publish wakes every reader once, as a hub's publish wakes a big topic:
+// the readers split between GOMAXPROCS goroutines (the publisher and its
+// wakers), each loop yielding to the readers it readied every 64, and
+// returns how long it took until the last had run.
+func (p *parked) publish(testing.TB) time.Duration {
+	p.got.Store(0)
+	start := time.Now()
+	k := runtime.GOMAXPROCS(0)
+	per := (len(p.wakes) + k - 1) / k
+	var wg sync.WaitGroup
+	for i := 1; i < k; i++ {
+		wg.Go(func() { wakeParked(p.wakes[min(len(p.wakes), i*per):min(len(p.wakes), (i+1)*per)]) })
+	}
+	wakeParked(p.wakes[:per])
+	wg.Wait()
+	return (<-p.last).Sub(start)
+}
+
+// wakeParked signals each of wakes without blocking, yielding after every
+// 64 that went to a waiting reader, as the hub's wake loop does.
+func wakeParked(wakes []chan struct{}) {
+	readied := 0
+	for _, c := range wakes {
+		select {
+		case c <- struct{}{}:
+		default:
+		}
+		if len(c) == 0 {
+			if readied++; readied == 64 {
+				readied = 0
+				runtime.Gosched()
+			}
+		}
+	}
+}
+
+func (p *parked) close() {
+	for _, c := range p.wakes {
+		close(c)
+	}
+	p.wg.Wait()
+}
+
+// benchFanout times publish, one event at a time to a fan-out that returns
+// how long the last reader waited for it.
+func benchFanout(b *testing.B, publish func(testing.TB) time.Duration) {
+	publish(b) // warm up
 	var lat []time.Duration
 	b.ReportAllocs()
 	for b.Loop() {
-		lat = append(lat, f.publish(b))
+		lat = append(lat, publish(b))
 	}
 	slices.Sort(lat)
 	pct := func(p float64) float64 {

@@ -889,6 +889,15 @@ func hubSection(bn Bench, prof string, cores int) section {
 		bytes, _ := bn.Metric(n.name, "B/op")
 		fmt.Fprintf(&t, "| %s | %.1f ms | %.1f ms | %.0f | %.0f |\n", n.label, p50, p99, allocs, bytes)
 	}
+	f50, okf50 := bn.Metric("HubFanout100kFloor", "p50-ms")
+	f99, okf99 := bn.Metric("HubFanout100kFloor", "p99-ms")
+	floor := okf50 && okf99
+	if floor {
+		fa, _ := bn.Metric("HubFanout100kFloor", "allocs/op")
+		fb, _ := bn.Metric("HubFanout100kFloor", "B/op")
+		fmt.Fprintf(&t, "| 100,000 goroutines parked on channels, no hub (the runtime's floor) | %.1f ms | %.1f ms | %.0f | %.0f |\n", f50, f99, fa, fb)
+		t.WriteString("\nThe last row is Go's scheduler alone: 100,000 goroutines, each parked on a channel of its own and woken the way the hub wakes a big topic's readers (the wake-ups shared between GOMAXPROCS goroutines, each yielding to the readers it readied every 64), with no ring, cursor, event or context (`go test -bench HubFanout100kFloor`, in a process of its own).\n")
+	}
 	p50, ok50 := bn.Metric("HubFanout100k", "p50-ms")
 	p99, ok99 := bn.Metric("HubFanout100k", "p99-ms")
 	reach := target{what: fmt.Sprintf("hub, in memory, one topic with 100,000 subscribers: p99 < %.0f ms", targetHubP99Millis), known: ok50 && ok99}
@@ -897,6 +906,10 @@ func hubSection(bn Bench, prof string, cores int) section {
 		reach.met = p99 < targetHubP99Millis
 		reach.why = fmt.Sprintf("p50 %.1f ms, p99 %.1f ms over %d run(s) of the benchmark: at the median, %.2f µs of wall time per subscriber, each woken, run and parked again by Go's scheduler on %d cores; profile of the fan-out (the publisher, the wakers and the subscribers' goroutines): %s",
 			p50, p99, len(bn.Lines["HubFanout100k"]), p50*1e3/100_000, cores, topLines(prof, 4))
+		if floor {
+			reach.why += fmt.Sprintf("; the runtime's floor, the same wake-ups with no hub: p50 %.1f ms, p99 %.1f ms (the hub's p50 %.2f× it, %.2f µs more per subscriber)",
+				f50, f99, p50/f50, (p50-f50)*1e3/100_000)
+		}
 	}
 	a100, ok100 := bn.Metric("HubFanout100k", "allocs/op")
 	indep := target{what: fmt.Sprintf("hub, in memory: allocations per publish independent of the subscriber count (100,000 subscribers ≤ %.1f× 10,000's)", targetHubAllocsGrowth),

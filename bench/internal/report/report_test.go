@@ -319,3 +319,27 @@ func TestMissedHubReachQuotesProfile(t *testing.T) {
 		t.Errorf("the report lacks %q; got:\n%s", want, out.String())
 	}
 }
+
+// TestHubReachQuotesFloor checks that the runtime's floor gets a row of the
+// reach table and a place in a missed reach target's reason, as a ratio to
+// the hub's p50 and the time per subscriber it adds.
+func TestHubReachQuotesFloor(t *testing.T) {
+	bn, err := ParseBench(strings.NewReader(
+		"BenchmarkHubFanout100k-2 50 60000000 ns/op 60.0 p50-ms 70.0 p99-ms 450 B/op 4 allocs/op\n" +
+			"BenchmarkHubFanout100kFloor-2 50 40000000 ns/op 40.0 p50-ms 45.0 p99-ms 190 B/op 3 allocs/op\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := Render(&out, Input{Command: "x", Cores: 2, Bench: bn}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"| 100,000 goroutines parked on channels, no hub (the runtime's floor) | 40.0 ms | 45.0 ms | 3 | 190 |",
+		"the runtime's floor, the same wake-ups with no hub: p50 40.0 ms, p99 45.0 ms (the hub's p50 1.50× it, 0.20 µs more per subscriber) |",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the report lacks %q; got:\n%s", want, out.String())
+		}
+	}
+}
