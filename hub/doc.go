@@ -44,7 +44,12 @@
 // thousand. A topic with tens of thousands of subscribers shares the
 // wake-ups between the publisher and a few goroutines of its own, one per
 // further processor, started by the first publish that needs them and
-// stopped when the topic shrinks or the hub is closed.
+// stopped when the topic shrinks or the hub is closed. Over a topic of a
+// thousand subscribers or more, the publisher's wake loop, and each of
+// these goroutines', lets the readers it has woken run every few dozen,
+// while their data is still in the processor's cache. Such a publish returns once the readers woken on its
+// processor have had a turn, each until it waits again (for its next event,
+// or for its client's socket), and the last reader has the event sooner.
 // When a subscriber's queue is full, [Options.Policy] applies: [DropOldest]
 // (it gets a resync, then the newest events) or [Disconnect] (it is cut off
 // with [ErrSlowSubscriber] and told where to resume). Both are counted in
