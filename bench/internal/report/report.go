@@ -156,6 +156,24 @@ func (t target) reason() string {
 	return t.why
 }
 
+// steadiness says how much the hand-written SSE floor, the same fixed work
+// in every round, moved between the rounds of the run: a measure of how
+// much other work on the machine skewed this run's figures.
+func steadiness(bn Bench) string {
+	var vs []float64
+	for _, m := range bn.Lines["SSEEncode/handwritten"] {
+		if v, ok := m["ns/op"]; ok && v > 0 {
+			vs = append(vs, v)
+		}
+	}
+	if len(vs) < 2 {
+		return ""
+	}
+	lo, hi := slices.Min(vs), slices.Max(vs)
+	return fmt.Sprintf(" How steady it was during this run: the hand-written SSE encoding, the same work in each of the %d rounds, took %.1f to %.1f ns/op, a spread of %.2f×; well above 1.1×, other work slowed some rounds, and a verdict close to its threshold may come out the other way in another run.",
+		len(vs), lo, hi, hi/lo)
+}
+
 // Render writes the report.
 func Render(w io.Writer, in Input) error {
 	var b strings.Builder
@@ -167,7 +185,7 @@ func Render(w io.Writer, in Input) error {
 	if ns, ok := in.Bench.Metric("ClockNow", "ns/op"); ok {
 		clock = fmt.Sprintf(" A `time.Now()` costs %.0f ns here.", ns)
 	}
-	p("Machine: %s, %d cores, %s, %s.%s Other work may share the machine; every figure is from one run of the script (medians of repeated runs where noted).\n\n", in.CPU, in.Cores, in.GoVersion, in.OS, clock)
+	p("Machine: %s, %d cores, %s, %s.%s Other work may share the machine; every figure is from one run of the script (medians of repeated runs where noted).%s\n\n", in.CPU, in.Cores, in.GoVersion, in.OS, clock, steadiness(in.Bench))
 	if len(in.Versions) > 0 {
 		mods := make([]string, 0, len(in.Versions))
 		for m := range in.Versions {
