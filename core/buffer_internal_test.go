@@ -101,7 +101,7 @@ func TestStreamLayout(t *testing.T) {
 		"policy": unsafe.Offsetof(s.policy) + unsafe.Sizeof(s.policy), "due": unsafe.Offsetof(s.due) + unsafe.Sizeof(s.due),
 		"lastWrite": unsafe.Offsetof(s.lastWrite) + unsafe.Sizeof(s.lastWrite), "reg": unsafe.Offsetof(s.reg) + unsafe.Sizeof(s.reg),
 		"obs": unsafe.Offsetof(s.obs) + unsafe.Sizeof(s.obs), "sending": unsafe.Offsetof(s.sending) + unsafe.Sizeof(s.sending),
-		"unsent": unsafe.Offsetof(s.unsent) + unsafe.Sizeof(s.unsent),
+		"unsent": unsafe.Offsetof(s.unsent) + unsafe.Sizeof(s.unsent), "wflush": unsafe.Offsetof(s.wflush) + unsafe.Sizeof(s.wflush),
 	}
 	for name, end := range hot {
 		if end > 128 {

@@ -49,3 +49,20 @@ type Conn interface {
 	// adapter's documentation.
 	Context() context.Context
 }
+
+// WriteFlusher is a [Conn] that writes and flushes in one call. When a
+// Stream's Conn implements it, each flush of buffered bytes is one
+// WriteFlush instead of a Write and a Flush, so that an adapter that guards
+// every call into its framework (with a lock, or with a gate that closes
+// when the handler returns) takes its guard once per flush instead of
+// twice. The gin, echo and hertz adapters implement it.
+//
+// WriteFlush(p), for a non-empty p, must do exactly what Write(p) and then,
+// if Write succeeded, Flush do, and return the first error. A Conn that
+// embeds another and changes its Write or Flush must define WriteFlush as
+// well, or the embedded one's would bypass the change; [HTTPConn] does not
+// implement it, so embedding it is safe.
+type WriteFlusher interface {
+	Conn
+	WriteFlush(p []byte) error
+}

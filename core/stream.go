@@ -76,10 +76,10 @@ type Stream struct {
 	armed     bool // flushTimer is running
 	burst     bool // the last flush carried messages: see sendBuf
 	sending   bool // flushLocked is in the Conn: a panic now is the Conn's
+	wflush    bool // the Conn is a WriteFlusher
 	status    int32
 	unsent    int32 // messages buffered since the last flush; a flush comes before it overflows
 
-	hbIndex   int32         // the stream's place in the heartbeat queue; -1 when not queued; guarded by beats.mu
 	timeout   time.Duration // the per-write bound; negative for none, or when the Conn cannot set deadlines
 	deadline  int64         // the write deadline in force, Unix nanoseconds; 0 for none
 	hbDue     int64         // when the next heartbeat is due, Unix nanoseconds; guarded by beats.mu
@@ -89,6 +89,7 @@ type Stream struct {
 	cancel    context.CancelCauseFunc
 	stopDone  func() bool
 	cleanup   sync.Once
+	hbIndex   int32 // the stream's place in the heartbeat queue; -1 when not queued; guarded by beats.mu
 	cause     atomic.Pointer[error]
 	finish    atomic.Pointer[error]
 	endedAt   atomic.Int64 // when release ran, kept only when serverCut is set
@@ -126,6 +127,7 @@ func New(c Conn, opts *Options) (*Stream, error) {
 	if s.status == 0 {
 		s.status = http.StatusOK
 	}
+	_, s.wflush = c.(WriteFlusher)
 	if s.timeout == 0 {
 		s.timeout = DefaultWriteTimeout
 	}
@@ -454,17 +456,30 @@ func (s *Stream) flushLocked(extra []byte) error {
 		}
 	}
 	n := int64(s.buffered() + len(extra))
+	var last []byte // written by the call that flushes too, if the Conn can
 	if s.out != nil && len(s.out.b) > 0 {
-		if _, err := s.conn.Write(s.out.b); err != nil {
-			return s.sendFailedLocked(err)
-		}
+		last = s.out.b
 	}
 	if len(extra) > 0 {
-		if _, err := s.conn.Write(extra); err != nil {
-			return s.sendFailedLocked(err)
+		if last != nil {
+			if _, err := s.conn.Write(last); err != nil {
+				return s.sendFailedLocked(err)
+			}
+		}
+		last = extra
+	}
+	var err error
+	switch {
+	case len(last) == 0:
+		err = s.conn.Flush()
+	case s.wflush:
+		err = s.conn.(WriteFlusher).WriteFlush(last)
+	default:
+		if _, err = s.conn.Write(last); err == nil {
+			err = s.conn.Flush()
 		}
 	}
-	if err := s.conn.Flush(); err != nil {
+	if err != nil {
 		return s.sendFailedLocked(err)
 	}
 	s.sending = false

@@ -419,6 +419,18 @@ func (c *panicConn) Flush() error {
 	return c.Recorder.Flush()
 }
 
+// panicWriteFlushConn is a panicConn that writes and flushes in one call,
+// and may panic in that call ("WriteFlush").
+type panicWriteFlushConn struct{ *panicConn }
+
+func (c panicWriteFlushConn) WriteFlush(p []byte) error {
+	c.maybePanic("WriteFlush")
+	if _, err := c.Recorder.Write(p); err != nil {
+		return err
+	}
+	return c.Recorder.Flush()
+}
+
 // A Conn that panics fails the stream instead of the server, whichever
 // path reaches it: the methods that flush, which report the panic, and the
 // timers, whose goroutines would otherwise take the process down. The lock
@@ -463,13 +475,17 @@ func TestPanickingConnFailsTheStream(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		for _, in := range []string{"Write", "Flush"} {
+		for _, in := range []string{"Write", "Flush", "WriteFlush"} {
 			t.Run(tt.name+"/in "+in, func(t *testing.T) {
 				reg := &core.Registry{ShutdownSpread: time.Nanosecond}
 				c := &panicConn{Recorder: streamtest.NewRecorder(), in: in}
+				var conn core.Conn = c
+				if in == "WriteFlush" {
+					conn = panicWriteFlushConn{c}
+				}
 				o := tt.opts
 				o.Registry = reg
-				s := mustNew(t, c, &o)
+				s := mustNew(t, conn, &o)
 				// The headers go out first, so that the panic comes from
 				// the message itself.
 				if err := s.Flush(); err != nil {

@@ -10,5 +10,8 @@
 // checks headers, incremental delivery through a real socket, flush errors
 // on a dead client, disconnect detection, concurrent writers, write
 // deadlines, survival of a short server write timeout, registry counts and
-// graceful shutdown.
+// graceful shutdown. [CheckEnded] checks that a Conn kept past the end of
+// its handler refuses every write and flush.
+//
+// [Discard] is a Conn that keeps nothing, for benchmarks.
 package streamtest
