@@ -134,3 +134,17 @@ func (cn *conn) Flush() error {
 	}
 	return cn.HTTPConn.Flush()
 }
+
+// WriteFlush implements core.WriteFlusher: Write and Flush in one pass
+// through the gate.
+func (cn *conn) WriteFlush(p []byte) error {
+	if err := cn.Enter(); err != nil {
+		return err
+	}
+	defer cn.Leave()
+	cn.begun = true
+	if _, err := cn.res.Write(p); err != nil {
+		return err
+	}
+	return cn.HTTPConn.Flush()
+}

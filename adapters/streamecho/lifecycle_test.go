@@ -16,6 +16,7 @@ import (
 
 	"github.com/streamkit/streamkit/adapters/streamecho"
 	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/core/streamtest"
 	"github.com/streamkit/streamkit/sse"
 )
 
@@ -180,5 +181,32 @@ func TestDisconnectDetection(t *testing.T) {
 			t.Logf("%s: client close → stream done, %d runs: median %v, min %v, max %v",
 				s.name(), runs, times[runs/2], times[0], times[runs-1])
 		})
+	}
+}
+
+// TestConnEndsWithHandler: once the handler chain has returned, the Conn
+// itself refuses to write or flush, WriteFlush included, behind the gate
+// the middleware closed. A stream's own end usually stops it first; the
+// gate holds for a timer that fires as the handler returns.
+func TestConnEndsWithHandler(t *testing.T) {
+	kept := make(chan core.Conn, 1)
+	srv := start(t, setup{tr: http1}, func(r *echo.Echo) {
+		r.GET("/conn", func(c echo.Context) error {
+			cn, err := streamecho.NewConn(c)
+			if err != nil {
+				t.Errorf("NewConn: %v", err)
+			}
+			kept <- cn
+			return nil
+		})
+	})
+	resp := srv.get(t, "/conn")
+	io.ReadAll(resp.Body) //nolint:errcheck // only the end matters
+	resp.Body.Close()
+	if cn := <-kept; cn != nil {
+		if _, ok := cn.(core.WriteFlusher); !ok {
+			t.Error("the Conn is not a core.WriteFlusher")
+		}
+		streamtest.CheckEnded(t, cn)
 	}
 }

@@ -153,6 +153,26 @@ func (cn *conn) Flush() error {
 			return err
 		}
 	}
+	return cn.flushLocked()
+}
+
+// WriteFlush implements core.WriteFlusher: Write and Flush in one pass
+// through the gate.
+func (cn *conn) WriteFlush(p []byte) error {
+	if err := cn.Enter(); err != nil {
+		return err
+	}
+	defer cn.Leave()
+	cn.begun = true
+	if _, err := cn.w.Write(p); err != nil {
+		return err
+	}
+	return cn.flushLocked()
+}
+
+// flushLocked flushes the compression middleware's writer, if any, then
+// the connection; the gate is held.
+func (cn *conn) flushLocked() error {
 	if cn.outer != nil {
 		if err := cn.outer.Flush(); err != nil {
 			return err

@@ -130,6 +130,20 @@ func (cn *conn) Flush() error {
 	return cn.HTTPConn.Flush()
 }
 
+// WriteFlush implements core.WriteFlusher: Write and Flush in one pass
+// through the gate.
+func (cn *conn) WriteFlush(p []byte) error {
+	if err := cn.Enter(); err != nil {
+		return err
+	}
+	defer cn.Leave()
+	if _, err := cn.w.Write(p); err != nil {
+		return err
+	}
+	cn.w.WriteHeaderNow()
+	return cn.HTTPConn.Flush()
+}
+
 // isGinWriter reports whether w is gin's own response writer, the layer
 // right around net/http's.
 func isGinWriter(w http.ResponseWriter) bool {

@@ -300,6 +300,15 @@ func (b *binding) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	if err := b.writeLocked(p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// writeLocked is Write's work on a usable binding, under b.mu, for a
+// non-empty p.
+func (b *binding) writeLocked(p []byte) error {
 	var err error
 	switch b.mode {
 	case modeBody:
@@ -316,13 +325,13 @@ func (b *binding) Write(p []byte) (int, error) {
 		}
 	case modeHeadOnly:
 		if err = b.headerLocked(); err == nil {
-			return 0, fmt.Errorf("streamhertz: %w", http.ErrBodyNotAllowed)
+			return fmt.Errorf("streamhertz: %w", http.ErrBodyNotAllowed)
 		}
 	}
 	if err != nil {
-		return 0, b.failLocked("write", err)
+		return b.failLocked("write", err)
 	}
-	return len(p), nil
+	return nil
 }
 
 // Flush implements [core.Conn]: it sends the header, if it is still
@@ -333,6 +342,27 @@ func (b *binding) Flush() error {
 	if err := b.usableLocked(); err != nil {
 		return err
 	}
+	return b.flushLocked()
+}
+
+// WriteFlush implements [core.WriteFlusher]: Write and Flush under one
+// lock.
+func (b *binding) WriteFlush(p []byte) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.usableLocked(); err != nil {
+		return err
+	}
+	if len(p) > 0 {
+		if err := b.writeLocked(p); err != nil {
+			return err
+		}
+	}
+	return b.flushLocked()
+}
+
+// flushLocked is Flush's work on a usable binding, under b.mu.
+func (b *binding) flushLocked() error {
 	var err error
 	switch b.mode {
 	case modeBody:

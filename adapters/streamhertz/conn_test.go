@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"github.com/cloudwego/hertz/pkg/network"
 
 	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/core/streamtest"
 	"github.com/streamkit/streamkit/sse"
 )
 
@@ -353,5 +355,49 @@ func TestUnsupported(t *testing.T) {
 				t.Errorf("status = %d, want %d", resp.StatusCode, http.StatusTeapot)
 			}
 		})
+	}
+}
+
+// TestConnEndsWithHandler: once the handler chain has returned, the Conn
+// refuses to write or flush, WriteFlush included, whether Middleware
+// released it as the chain returned or hertz's finishing of the response
+// did. A stream's own end usually stops it first; the release holds for a
+// timer that fires as the handler returns.
+func TestConnEndsWithHandler(t *testing.T) {
+	for _, tr := range []transport{transports[0], transports[2]} {
+		for _, mw := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/middleware=%v", tr.name, mw), func(t *testing.T) {
+				kept := make(chan core.Conn, 1)
+				handle := func(c context.Context, ctx *app.RequestContext) {
+					cn, err := NewConn(c, ctx)
+					if err != nil {
+						t.Errorf("NewConn: %v", err)
+					}
+					kept <- cn
+				}
+				h := newServer(t, tr)
+				if mw {
+					h.GET("/", Middleware(nil), handle)
+				} else {
+					h.GET("/", handle)
+				}
+				client := newClient(t)
+				resp, err := client.Get(startServer(t, h) + "/")
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.ReadAll(resp.Body) //nolint:errcheck // only the end matters
+				resp.Body.Close()
+				client.CloseIdleConnections() // the server shuts down without waiting for it
+				cn := <-kept
+				if cn == nil {
+					return
+				}
+				if _, ok := cn.(core.WriteFlusher); !ok {
+					t.Error("the Conn is not a core.WriteFlusher")
+				}
+				streamtest.CheckEnded(t, cn)
+			})
+		}
 	}
 }
