@@ -156,6 +156,8 @@ func (cn *conn) Flush() error {
 	return cn.flushLocked()
 }
 
+var _ core.WriteFlusher = (*conn)(nil)
+
 // WriteFlush implements core.WriteFlusher: Write and Flush in one pass
 // through the gate.
 func (cn *conn) WriteFlush(p []byte) error {

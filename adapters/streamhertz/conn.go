@@ -345,6 +345,8 @@ func (b *binding) Flush() error {
 	return b.flushLocked()
 }
 
+var _ core.WriteFlusher = (*binding)(nil)
+
 // WriteFlush implements [core.WriteFlusher]: Write and Flush under one
 // lock.
 func (b *binding) WriteFlush(p []byte) error {
