@@ -23,10 +23,6 @@ func (Discard) Write(p []byte) (int, error) { return len(p), nil }
 // Flush implements [core.Conn].
 func (Discard) Flush() error { return nil }
 
-// WriteFlush implements [core.WriteFlusher], as the adapters' Conns do: p
-// is dropped.
-func (Discard) WriteFlush([]byte) error { return nil }
-
 // SetWriteDeadline implements [core.Conn]; the deadline is ignored.
 func (Discard) SetWriteDeadline(time.Time) error { return nil }
 

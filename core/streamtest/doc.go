@@ -13,5 +13,7 @@
 // graceful shutdown. [CheckEnded] checks that a Conn kept past the end of
 // its handler refuses every write and flush.
 //
-// [Discard] is a Conn that keeps nothing, for benchmarks.
+// [Discard] is a Conn that keeps nothing, for benchmarks; a test Conn may
+// embed it and change one method. It is not a [core.WriteFlusher], so that
+// a Conn embedding it and changing Write or Flush is flushed through them.
 package streamtest
