@@ -456,17 +456,13 @@ func (s *Stream) flushLocked(extra []byte) error {
 		}
 	}
 	n := int64(s.buffered() + len(extra))
-	var last []byte // written by the call that flushes too, if the Conn can
+	last := extra // written by the call that flushes too, if the Conn can
 	if s.out != nil && len(s.out.b) > 0 {
-		last = s.out.b
-	}
-	if len(extra) > 0 {
-		if last != nil {
-			if _, err := s.conn.Write(last); err != nil {
-				return s.sendFailedLocked(err)
-			}
+		if len(extra) == 0 {
+			last = s.out.b
+		} else if _, err := s.conn.Write(s.out.b); err != nil {
+			return s.sendFailedLocked(err)
 		}
-		last = extra
 	}
 	var err error
 	switch {
