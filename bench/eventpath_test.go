@@ -23,6 +23,10 @@ import (
 //   - validated: the same with sse.AppendEvent, which refuses an ID or type
 //     with CR, LF or NUL and splits data on every line break, as the spec
 //     requires;
+//   - guarded: the validated loop keeping by hand what the stream
+//     guarantees an event (server.GuardedLoop): a lock, the check that the
+//     client is still there, the flush's error, a write deadline renewed
+//     every 1,024 events;
 //   - stream: sse.Stream.Send, which adds the stream: its lock (writers on
 //     several goroutines never interleave), the check that the stream is
 //     still open (no write after the client left or the handler returned),
@@ -83,6 +87,13 @@ func BenchmarkEventPath(b *testing.B) {
 			c.Write(buf) //nolint:errcheck // discards
 			c.Flush()    //nolint:errcheck // discards
 			i++
+		}
+	})
+	b.Run("guarded", func(b *testing.B) {
+		// One call for all b.N events, as the guarded mode's handler makes
+		// one for all of its own.
+		if err := server.GuardedLoop(c.Context(), ids, b.N, c.Write, c.Flush, c.SetWriteDeadline); err != nil {
+			b.Fatal(err)
 		}
 	})
 	b.Run("stream", func(b *testing.B) {

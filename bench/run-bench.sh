@@ -45,9 +45,10 @@ PROFILE_M=${PROFILE_M:-40000}
 FRAMEWORKS=(nethttp gin echo echov5 hertz hertz-standard)
 read -r -a PROFILE_FRAMEWORKS <<<"${PROFILE_FRAMEWORKS:-${FRAMEWORKS[*]}}"
 # The order they run in: streamkit right after the loop and the framework's
-# own way, the references of its targets, so that each pair runs seconds
-# apart.
-MODES=(own loop streamkit validated busy spread coalesce batch)
+# own way, the references of its targets, and right before the guarded
+# loop, the loop with streamkit's guarantees, so that each pair runs
+# seconds apart.
+MODES=(own loop streamkit guarded validated busy spread coalesce batch)
 
 # Each idle stream is a socket in the server and one in the load generator.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -151,7 +152,7 @@ if command -v valgrind >/dev/null; then
 			--LL=1048576,16,64 --cachegrind-out-file="$res/cg-$1-$2.out" ./bin/eventcost "$1" "$2" 2>&1 |
 			awk '/ I +refs:/ {gsub(",", "", $4); i = $4} / I1 +misses:/ {gsub(",", "", $4); m = $4} END {print i, m}'
 	}
-	for way in loop validated spread stream; do
+	for way in loop validated guarded spread stream; do
 		read -r i1 m1 < <(cg "$way" 100000)
 		read -r i2 m2 < <(cg "$way" 300000)
 		echo "BenchmarkEventCost/$way 200000 $(((i2 - i1) / 200000)) instructions/event $(((m2 - m1) / 200000)) lines/event" >>"$res/bench.txt"

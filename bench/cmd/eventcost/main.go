@@ -4,8 +4,9 @@
 // difference in n, is what one event costs in instructions and in distinct
 // lines of code, with every start-up cost cancelled out.
 //
-// Usage: eventcost way n, way being loop, validated, busy, spread or
-// stream (the ways of BenchmarkEventPath and the busy and spread modes).
+// Usage: eventcost way n, way being loop, validated, guarded, busy,
+// spread or stream (the ways of BenchmarkEventPath and the busy and
+// spread modes).
 package main
 
 import (
@@ -22,7 +23,7 @@ import (
 
 func main() {
 	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: eventcost loop|validated|busy|spread|stream n")
+		fmt.Fprintln(os.Stderr, "usage: eventcost loop|validated|guarded|busy|spread|stream n")
 		os.Exit(2)
 	}
 	n, err := strconv.Atoi(os.Args[2])
@@ -65,6 +66,8 @@ func run(way string, n int) error {
 			c.Write(buf) //nolint:errcheck // discards
 			c.Flush()    //nolint:errcheck // discards
 		}
+	case "guarded":
+		return server.GuardedLoop(c.Context(), ids, n, c.Write, c.Flush, c.SetWriteDeadline)
 	case "stream":
 		// No heartbeat: its queue would add a timer to the run.
 		s, err := sse.NewStream(c, &sse.Options{Heartbeat: -1})

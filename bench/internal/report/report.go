@@ -95,6 +95,7 @@ var encoderRows = []struct {
 var modeLabels = map[string]string{
 	"loop":      "hand-written loop: `append`, write, flush",
 	"validated": "the loop, encoding with `sse.AppendEvent` (the spec's field rules)",
+	"guarded":   "the loop keeping streamkit's guarantees by hand: `sse.AppendEvent`, a lock, the disconnect check, the flush's error, a write deadline",
 	"busy":      "the loop plus arithmetic per event, a known cost for scale (see \"Per event, in process\")",
 	"spread":    "the loop plus as much arithmetic spread over far more code (see \"Per event, in process\")",
 	"streamkit": "**streamkit adapter, flush per event**",
@@ -122,7 +123,7 @@ var frameworkLabels = map[string]string{
 
 var frameworkOrder = []string{"nethttp", "gin", "echo", "echov5", "hertz", "hertz-standard"}
 
-var modeOrder = []string{"own", "loop", "validated", "busy", "spread", "streamkit", "coalesce", "batch"}
+var modeOrder = []string{"own", "loop", "validated", "guarded", "busy", "spread", "streamkit", "coalesce", "batch"}
 
 // target is one line of the targets table.
 type target struct {
@@ -589,6 +590,12 @@ func e2eSection(recs []results.Record, keyed map[string]string) section {
 					if u, sys, ok := extraCPU(recs, fw, mode, "loop"); ok {
 						why += fmt.Sprintf(" (per event, %+.0f ns of user CPU, where streamkit's code and the frameworks' run, and %+.0f ns of system CPU)", u, sys)
 					}
+					if gx, ok := paired(recs, fw, "guarded", "loop", eventsPerSec); ok {
+						gc, _ := paired(recs, fw, "guarded", "loop", cpuPerMillion)
+						sx, _ := paired(recs, fw, mode, "guarded", eventsPerSec)
+						sc, _ := paired(recs, fw, mode, "guarded", cpuPerMillion)
+						why += fmt.Sprintf("; what the guarantees cost: the loop keeping them by hand (the guarded row) runs at %s the loop's events/s, CPU/event %s, and streamkit at %s the guarded loop's, CPU/event %s", fmtRatio(gx), fmtRatio(gc), fmtRatio(sx), fmtRatio(sc))
+					}
 					if vx, ok := paired(recs, fw, "validated", "loop", eventsPerSec); ok {
 						vc, _ := paired(recs, fw, "validated", "loop", cpuPerMillion)
 						why += fmt.Sprintf("; the loop encoding with `sse.AppendEvent` alone: %s the loop's events/s, CPU/event %s", fmtRatio(vx), fmtRatio(vc))
@@ -683,8 +690,16 @@ func eventPathSection(bn Bench) (section, string) {
 	fmt.Fprintf(&t, "| with field validation (`sse.AppendEvent`) | %.1f | %+.1f | %+.1f | %s | %s | the spec's rules: an ID or type with CR, LF or NUL is refused, data is split on every line break |\n", val, val-loop, val-loop, in, ln)
 	in, ln = code("stream")
 	fmt.Fprintf(&t, "| the stream (`sse.Stream.Send`) | %.1f | %+.1f | %+.1f | %s | %s | writers on several goroutines never interleave (a lock); no write once the client left or the handler returned; the write deadline; a writer that panics fails the stream, not the server; the buffer and the counters |\n", st, st-loop, st-val, in, ln)
+	gd, guarded := bn.Metric("EventPath/guarded", "ns/op")
+	if guarded {
+		in, ln := code("guarded")
+		fmt.Fprintf(&t, "| the validated loop keeping the stream's guarantees by hand (the guarded mode, `server.GuardedLoop`) | %.1f | %+.1f | – | %s | %s | what a careful user writes to keep them without streamkit: a lock, the check that the client is still there, the flush's error, a write deadline renewed every 1,024 events; %+.1f ns over the validated loop, to compare with the stream's %+.1f |\n", gd, gd-loop, in, ln, gd-val, st-val)
+	}
 	s.table = t.String() + streamFunctions(bn)
 	why := fmt.Sprintf("in process, streamkit's guarantees add %.0f ns per event to the loop's %.0f (field validation %+.0f, the stream %+.0f", st-loop, loop, val-loop, st-val)
+	if guarded {
+		why += fmt.Sprintf(", where the loop keeping them by hand adds %+.0f", gd-val)
+	}
 	if busy, ok := bn.Metric("EventPath/busy", "ns/op"); ok {
 		why += fmt.Sprintf("; the busy row's arithmetic %+.0f", busy-loop)
 	}

@@ -38,6 +38,13 @@ func echoHandler(mode string, ev *events) http.Handler {
 		w.WriteHeader(http.StatusOK)
 		ctx := c.Request().Context()
 		switch mode {
+		case Guarded:
+			// Written through echo's Response, which counts the bytes;
+			// flushed beneath it, since its Flush drops the error.
+			rc := http.NewResponseController(w.Writer)
+			if GuardedLoop(ctx, ev.ids, req.n, w.Write, rc.Flush, rc.SetWriteDeadline) != nil {
+				return nil
+			}
 		case Own:
 			// The cookbook's way: fmt.Fprintf, then Response().Flush().
 			for i := range req.n {

@@ -37,6 +37,10 @@ func echoV5Handler(mode string, ev *events) http.Handler {
 		rc := http.NewResponseController(w)
 		ctx := c.Request().Context()
 		switch mode {
+		case Guarded:
+			if GuardedLoop(ctx, ev.ids, req.n, w.Write, rc.Flush, rc.SetWriteDeadline) != nil {
+				return nil
+			}
 		case Own:
 			// echo v5's cookbook way: fmt.Fprintf, then
 			// http.NewResponseController(c.Response()).Flush().

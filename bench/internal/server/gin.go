@@ -37,6 +37,11 @@ func ginHandler(mode string, ev *events) http.Handler {
 		c.Writer.WriteHeaderNow()
 		ctx := c.Request.Context()
 		switch mode {
+		case Guarded:
+			rc := http.NewResponseController(c.Writer)
+			if GuardedLoop(ctx, ev.ids, req.n, c.Writer.Write, rc.Flush, rc.SetWriteDeadline) != nil {
+				return
+			}
 		case Own:
 			// What c.SSEvent(name, data) does, with the ID it cannot take.
 			data := payload.JSONBytes

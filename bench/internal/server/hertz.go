@@ -92,6 +92,11 @@ func hertzHandler(mode string, ev *events) app.HandlerFunc {
 		w := resp.NewChunkedBodyWriter(&ctx.Response, ctx.GetWriter())
 		ctx.Response.HijackWriter(w)
 		switch mode {
+		case Guarded:
+			// c ends when the client leaves (WithSenseClientDisconnection).
+			if GuardedLoop(c, ev.ids, req.n, w.Write, w.Flush, ctx.GetConn().SetWriteDeadline) != nil {
+				return
+			}
 		case Loop, Validated, Busy, Spread:
 			buf := make([]byte, 0, 512)
 			for i := range req.n {

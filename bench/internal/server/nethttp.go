@@ -38,6 +38,11 @@ func netHTTPHandler(mode string, ev *events) http.Handler {
 		h.Set("Cache-Control", "no-cache")
 		w.WriteHeader(http.StatusOK)
 		switch mode {
+		case Guarded:
+			rc := http.NewResponseController(w)
+			if GuardedLoop(r.Context(), ev.ids, req.n, w.Write, rc.Flush, rc.SetWriteDeadline) != nil {
+				return
+			}
 		case Own:
 			for i := range req.n {
 				if _, err := fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", ev.id(i), payload.Type, payload.JSON); err != nil {

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/streamkit/streamkit/bench/internal/payload"
@@ -49,6 +50,12 @@ const (
 	// loop plus validation, and nothing else of streamkit, so that the
 	// end-to-end cost of validation shows apart from the stream's.
 	Validated = "validated"
+	// Guarded is the hand-written loop keeping, by hand, the guarantees an
+	// event through a streamkit stream gets (see [GuardedLoop]): the
+	// loop a careful user writes who needs them, so that the end-to-end
+	// cost of the guarantees shows apart from the cost of the rest of
+	// streamkit.
+	Guarded = "guarded"
 	// Busy is the hand-written loop plus BusyNanos of arithmetic per
 	// event, a known cost: what the end-to-end figures make of it shows
 	// how much a given cost per event moves them.
@@ -72,7 +79,7 @@ const (
 )
 
 // Modes lists the modes in report order.
-var Modes = []string{Own, Loop, Validated, Busy, Spread, Streamkit, Coalesce, Batch}
+var Modes = []string{Own, Loop, Validated, Guarded, Busy, Spread, Streamkit, Coalesce, Batch}
 
 // The coalescing policy of the [Coalesce] mode.
 const (
@@ -132,6 +139,66 @@ func appendEvent(mode string, dst []byte, id string) []byte {
 		SpreadWork()
 	}
 	return AppendEvent(dst, id)
+}
+
+// guardedTimeout is the write deadline [GuardedLoop] keeps ahead of its
+// writes, streamkit's default (core.DefaultWriteTimeout).
+const guardedTimeout = core.DefaultWriteTimeout
+
+// guardedRenewal is how many events [GuardedLoop] sends between renewals
+// of its write deadline.
+const guardedRenewal = 1024
+
+// GuardedLoop sends n benchmark events, event i with the ID
+// ids[i%len(ids)], as the [Guarded] mode's loop does: the hand-written loop
+// plus, for each event, what a streamkit stream guarantees it, kept by hand
+// the way a careful user would:
+//
+//   - the fields checked against the spec's rules (sse.AppendEvent);
+//   - a lock, so that other goroutines (a heartbeat, say) can write to
+//     the response without interleaving their bytes with the event's;
+//   - a check that the client is still there (ctx, which ends when it
+//     leaves), so that a stream to a departed client stops at once;
+//   - a flush that returns its error (flush), where the frameworks'
+//     Flush methods mostly drop it;
+//   - a write deadline (setDeadline), so that a client that stops
+//     reading cannot hold the handler forever, renewed every
+//     guardedRenewal events rather than timed, which would cost a clock
+//     reading per event.
+//
+// write and flush are the framework's. GuardedLoop returns the first
+// error, having sent the events before it.
+func GuardedLoop(ctx context.Context, ids []string, n int, write func([]byte) (int, error), flush func() error, setDeadline func(time.Time) error) error {
+	var mu sync.Mutex
+	buf := make([]byte, 0, 512)
+	e := sse.Event{Type: payload.Type, Data: payload.JSON}
+	send := func(i int) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if i%guardedRenewal == 0 {
+			if err := setDeadline(time.Now().Add(guardedTimeout)); err != nil {
+				return err
+			}
+		}
+		e.ID = ids[i%len(ids)]
+		var err error
+		if buf, err = sse.AppendEvent(buf[:0], &e); err != nil {
+			return err
+		}
+		if _, err := write(buf); err != nil {
+			return err
+		}
+		return flush()
+	}
+	for i := range n {
+		if err := send(i); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // BusyNanos is the arithmetic per event of the [Busy] mode, in

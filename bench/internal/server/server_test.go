@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"strconv"
@@ -158,5 +159,77 @@ func TestBatches(t *testing.T) {
 				t.Errorf("got %d bytes, want %d (the events 0 to %d)", len(got), len(want), n-1)
 			}
 		})
+	}
+}
+
+// TestGuardedLoopKeepsItsGuarantees checks that the guarded mode's loop
+// does what it claims to, so that what it costs is the cost of those
+// guarantees: it sends the same bytes as the loop, renews a write
+// deadline every guardedRenewal events, stops at the first write or
+// flush error, and sends nothing once its context has ended.
+func TestGuardedLoopKeepsItsGuarantees(t *testing.T) {
+	ids := payload.IDs(idCount)
+	const n = guardedRenewal + 10
+
+	var out, want bytes.Buffer
+	var deadlines []time.Time
+	flushes := 0
+	before := time.Now()
+	err := GuardedLoop(context.Background(), ids, n, out.Write,
+		func() error { flushes++; return nil },
+		func(d time.Time) error { deadlines = append(deadlines, d); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		want.Write(AppendEvent(nil, ids[i%len(ids)]))
+	}
+	if !bytes.Equal(out.Bytes(), want.Bytes()) {
+		t.Errorf("GuardedLoop wrote %d bytes unlike the loop's %d", out.Len(), want.Len())
+	}
+	if flushes != n {
+		t.Errorf("%d flushes for %d events", flushes, n)
+	}
+	if len(deadlines) != 2 {
+		t.Fatalf("%d deadlines set for %d events, want 2", len(deadlines), n)
+	}
+	for _, d := range deadlines {
+		if d.Before(before.Add(guardedTimeout)) || d.After(time.Now().Add(guardedTimeout)) {
+			t.Errorf("deadline %v, want %v after the call", d, guardedTimeout)
+		}
+	}
+
+	errFlush := errors.New("flush failed")
+	writes := 0
+	err = GuardedLoop(context.Background(), ids, n, func(p []byte) (int, error) { writes++; return len(p), nil },
+		func() error {
+			if writes == 3 {
+				return errFlush
+			}
+			return nil
+		},
+		func(time.Time) error { return nil })
+	if !errors.Is(err, errFlush) || writes != 3 {
+		t.Errorf("flush failing at the third event: %d writes, error %v", writes, err)
+	}
+
+	errDeadline := errors.New("no deadlines")
+	writes = 0
+	err = GuardedLoop(context.Background(), ids, n, func(p []byte) (int, error) { writes++; return len(p), nil },
+		func() error { return nil }, func(time.Time) error { return errDeadline })
+	if !errors.Is(err, errDeadline) || writes != 0 {
+		t.Errorf("deadline refused: %d writes, error %v", writes, err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	writes = 0
+	err = GuardedLoop(ctx, ids, n, func(p []byte) (int, error) {
+		if writes++; writes == 5 {
+			cancel() // the client leaves
+		}
+		return len(p), nil
+	}, func() error { return nil }, func(time.Time) error { return nil })
+	if !errors.Is(err, context.Canceled) || writes != 5 {
+		t.Errorf("client leaving at the fifth event: %d writes, error %v", writes, err)
 	}
 }
