@@ -44,9 +44,10 @@ type Conn interface {
 	SetWriteDeadline(t time.Time) error
 
 	// Context returns a context that is done when the client disconnects or
-	// the handler that owns the Conn returns, whichever comes first. How
-	// quickly a disconnect is noticed depends on the framework: see the
-	// adapter's documentation.
+	// the handler that owns the Conn returns, whichever comes first; an
+	// [EndingConn]'s may go on after its handler returns, which it reports
+	// through OnEnd instead. How quickly a disconnect is noticed depends on
+	// the framework: see the adapter's documentation.
 	Context() context.Context
 }
 
@@ -65,4 +66,22 @@ type Conn interface {
 type WriteFlusher interface {
 	Conn
 	WriteFlush(p []byte) error
+}
+
+// EndingConn is a [Conn] whose Context can outlive its request: a
+// framework whose request context belongs to the connection (hertz's does,
+// and lasts as long as a kept-alive connection) implements it so that it
+// need not derive a context per request just to end it with the handler,
+// which costs each stream a context level and its memory.
+//
+// [New] calls OnEnd once, as its last step, with a function that ends the
+// stream as a done Context would: the stream's own context ends with an
+// error matching [ErrClientGone], its timers stop and it leaves the
+// registry. The Conn calls that function once, when the handler that owns
+// it has returned, or at once, from OnEnd, if it already has. It may call
+// it from any goroutine, but not while holding a lock its own methods take:
+// the function may wait for a write in progress.
+type EndingConn interface {
+	Conn
+	OnEnd(end func())
 }

@@ -193,7 +193,20 @@ func New(c Conn, opts *Options) (*Stream, error) {
 		// Shutdown began while the stream was being built.
 		s.end(ErrShutdown)
 	}
+	if ec, ok := c.(EndingConn); ok {
+		// Last, so that an end called at once finds the stream built.
+		ec.OnEnd(s.requestOver)
+	}
 	return s, nil
+}
+
+// requestOver ends the stream when its [EndingConn] says that the handler
+// has returned, as the end of the Conn's context would.
+func (s *Stream) requestOver() {
+	// The Conn's context lives on: take the stream's registration out.
+	s.stopDone()
+	s.cancel(context.Canceled)
+	s.release()
 }
 
 // idleTimer returns a stopped timer that runs f once reset. Timers are
