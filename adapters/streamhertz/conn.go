@@ -77,9 +77,9 @@ type binding struct {
 	rc *app.RequestContext
 	// netc is the connection, which is also the response's network.Writer.
 	netc     network.Conn
-	ctx      context.Context
-	cancel   context.CancelFunc
-	connDone <-chan struct{} // hertz's c.Done(): the connection's context
+	ctx      context.Context // hertz's c: the connection's context
+	end      func()          // ends the stream built on the binding; see OnEnd
+	connDone <-chan struct{} // c.Done()
 
 	mu   sync.Mutex
 	body network.ExtWriter // modeBody's writer; before Start, a hijack writer found at binding time
@@ -134,16 +134,18 @@ func (b *binding) Route() string { return b.rc.FullPath() }
 // (by a compression middleware, say) is kept and written through. A second
 // Conn for the same request is refused with an ordinary error.
 //
-// The Conn's context derives from c and ends when the client disconnects or
-// when the handler chain returns, whichever comes first. hertz's c is
-// scoped to the connection, not the request, and signals a disconnect only
-// with server.WithSenseClientDisconnection(true); without it the context
-// ends only when the handler returns, and a departed client shows up as a
-// failed write (heartbeats bound how long that takes). The binding releases
-// itself when hertz finishes the response after the handler chain, and
-// [Middleware] releases it too: there is nothing for the caller to close
-// beyond the stream. After that, the Conn refuses every write, so a timer
-// that fires late cannot write into the connection's next response.
+// The Conn's context is c, hertz's, which is scoped to the connection, not
+// the request, and signals a disconnect only with
+// server.WithSenseClientDisconnection(true); without it, a departed client
+// shows up as a failed write (heartbeats bound how long that takes). A
+// stream built on the Conn ends when c does or when the handler chain
+// returns, whichever comes first, and its context with it: the Conn is a
+// [core.EndingConn], so that it needs no context of its own per request.
+// The binding releases itself when hertz finishes the response after the
+// handler chain, and [Middleware] releases it too: there is nothing for
+// the caller to close beyond the stream. After that, the Conn refuses
+// every write, so a timer that fires late cannot write into the
+// connection's next response.
 //
 // Write deadlines are set on the connection (see the package overview for
 // how they behave on netpoll and on the standard transport) and cleared
@@ -202,13 +204,12 @@ func bind(c context.Context, ctx *app.RequestContext) (*binding, error) {
 		http10: ctx.Request.Header.GetProtocol() == consts.HTTP10,
 		head:   ctx.IsHead(),
 	}
-	// hertz's context belongs to the connection: the request's own ends
-	// with it (a disconnect, with WithSenseClientDisconnection) and when
-	// release runs as the handler returns. This level is the one context
-	// the binding adds: core.New derives its own from it, and nothing
-	// cheaper ends both with c and with the handler (a context type of
-	// our own would need a registration on c and a Done channel too).
-	b.ctx, b.cancel = context.WithCancel(c)
+	// hertz's context belongs to the connection: it ends with a
+	// disconnect (with WithSenseClientDisconnection), not with the
+	// request. The binding adds no context level to end it with the
+	// handler as well: it is a core.EndingConn, and release ends the
+	// stream through OnEnd.
+	b.ctx = c
 	b.connDone = c.Done()
 	_, b.watched = netc.(interface{ DetectConnectionClose() })
 	b.watched = b.watched && !ctx.Request.IsBodyStream()
@@ -416,8 +417,28 @@ func (b *binding) SetWriteDeadline(t time.Time) error {
 	return nil
 }
 
-// Context implements [core.Conn]; see [NewConn] for when it ends.
+// Context implements [core.Conn]: hertz's context, c; see [NewConn] for
+// when it ends.
 func (b *binding) Context() context.Context { return b.ctx }
+
+var _ core.EndingConn = (*binding)(nil)
+
+// OnEnd implements [core.EndingConn]: release calls end, once the binding
+// is unlocked, when the handler chain returns; at once if it has.
+// A second stream built on the binding ends the first: a response carries
+// one stream.
+func (b *binding) OnEnd(end func()) {
+	b.mu.Lock()
+	if b.released {
+		b.mu.Unlock()
+		end()
+		return
+	}
+	prev := b.end
+	b.end = end
+	b.mu.Unlock()
+	endStream(prev)
+}
 
 func (b *binding) usableLocked() error {
 	switch {
@@ -466,19 +487,33 @@ func (b *binding) failLocked(op string, err error) error {
 	return err
 }
 
-// release ends the Conn: its context is cancelled and every later call
-// fails. It runs when the handler chain returns, from Middleware and from
+// release ends the Conn: every later call fails, and the stream built on
+// it ends. It runs when the handler chain returns, from Middleware and from
 // Finalize, whichever comes first, and waits for a write in progress.
 func (b *binding) release() {
 	b.mu.Lock()
-	b.releaseLocked()
+	end := b.releaseLocked()
 	b.mu.Unlock()
+	endStream(end)
 }
 
-func (b *binding) releaseLocked() {
-	if !b.released {
-		b.released = true
-		b.cancel()
+// releaseLocked marks the binding released and returns the function that
+// ends its stream, the first time, for the caller to call through
+// endStream once it has unlocked b.mu: the stream may be waiting for b.mu
+// with its own lock held, which ending it takes.
+func (b *binding) releaseLocked() (end func()) {
+	if b.released {
+		return nil
+	}
+	b.released = true
+	end, b.end = b.end, nil
+	return end
+}
+
+// endStream calls end, the function OnEnd was given, if there was one.
+func endStream(end func()) {
+	if end != nil {
+		end()
 	}
 }
 
@@ -487,8 +522,9 @@ func (b *binding) releaseLocked() {
 // is left for an ordinary answer.
 func (b *binding) abandon() (streaming bool) {
 	b.mu.Lock()
-	b.releaseLocked()
+	end := b.releaseLocked()
 	b.mu.Unlock()
+	endStream(end)
 	return !b.unstart()
 }
 
@@ -520,10 +556,12 @@ func (b *binding) keep() {
 // request.
 func (b *binding) finalize() error {
 	b.mu.Lock()
-	b.releaseLocked()
+	end := b.releaseLocked()
 	if b.finalized {
-		defer b.mu.Unlock()
-		return b.err
+		err := b.err
+		b.mu.Unlock()
+		endStream(end)
+		return err
 	}
 	b.finalized = true
 	err := b.finalizeLocked()
@@ -535,6 +573,7 @@ func (b *binding) finalize() error {
 	// stream's error: a second Finalize returns it.
 	b.err = err
 	b.mu.Unlock()
+	endStream(end)
 	if gone && b.watched {
 		b.awaitWatcher()
 	}

@@ -398,3 +398,71 @@ func TestConnEndsWithHandler(t *testing.T) {
 		}
 	}
 }
+
+// TestUnclosedStreamsEndWithTheirRequest checks that streams whose handlers
+// return without Close end with their request, one after another on a
+// kept-alive connection, whose hertz context lives on: each stream's
+// context ends, and each leaves the registry, with and without
+// Middleware, on every transport.
+func TestUnclosedStreamsEndWithTheirRequest(t *testing.T) {
+	for _, tr := range transports {
+		for _, mw := range []bool{false, true} {
+			name := tr.name
+			if mw {
+				name += "/middleware"
+			}
+			t.Run(name, func(t *testing.T) {
+				reg := &core.Registry{}
+				ctxs := make(chan context.Context, 1)
+				handler := func(c context.Context, ctx *app.RequestContext) {
+					s, err := SSE(c, ctx, &sse.Options{Registry: reg, Heartbeat: -1})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					ctxs <- s.Context()
+					s.Send(&sse.Event{Data: "one"}) //nolint:errcheck
+					// Returning without Close, and no heartbeat would fail
+					// after the request to end the stream.
+				}
+				h := newServer(t, tr)
+				if mw {
+					h.GET("/", Middleware(nil), handler)
+				} else {
+					h.GET("/", handler)
+				}
+				base := startServer(t, h)
+				client := newClient(t)
+				for i := range 4 {
+					reused := false
+					trace := &httptrace.ClientTrace{GotConn: func(c httptrace.GotConnInfo) { reused = c.Reused }}
+					req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), http.MethodGet, base, nil)
+					resp, err := client.Do(req)
+					if err != nil {
+						t.Fatal(err)
+					}
+					b, err := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if err != nil || !strings.Contains(string(b), "data: one\n\n") {
+						t.Fatalf("request %d: body = %q, %v", i, b, err)
+					}
+					if i > 0 && !reused {
+						t.Errorf("request %d came on a new connection", i)
+					}
+					select {
+					case <-(<-ctxs).Done():
+					case <-time.After(time.Second):
+						t.Fatalf("request %d: the stream's context was not done 1s after its handler returned", i)
+					}
+					deadline := time.Now().Add(time.Second)
+					for reg.Stats().Active != 0 && time.Now().Before(deadline) {
+						time.Sleep(time.Millisecond)
+					}
+					if n := reg.Stats().Active; n != 0 {
+						t.Fatalf("request %d: %d streams still active 1s after the handler returned", i, n)
+					}
+				}
+			})
+		}
+	}
+}

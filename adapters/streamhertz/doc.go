@@ -57,8 +57,9 @@
 // That option works on both transports, netpoll (the default on Linux and
 // macOS) and the standard library one (server.WithTransport(
 // standard.NewTransporter)), although its documentation says netpoll only.
-// The binding derives a context per request from c, which also ends when
-// the handler returns.
+// The stream's context derives from c and also ends when the handler
+// returns: the binding ends the stream then (see NewConn), without a
+// context level of its own per request.
 //
 // Without the option, a stream learns that its client left only when a
 // write fails, so a silent stream never notices: send heartbeats
