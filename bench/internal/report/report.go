@@ -219,7 +219,7 @@ func Render(w io.Writer, in Input) error {
 	hub := hubSection(in.Bench, keyed["hub"], in.Cores)
 	rel := relaySection(in.Bench, keyed["relay"])
 
-	p("## Targets\n\nIssue 17's targets, each judged on figures from this one run. A missed target shows why: for the end-to-end rows, the CPU per event against the same reference and the top lines of a CPU profile of what streamkit adds to the hand-written loop on that framework (`pprof -diff_base`, flat seconds; the full profiles are at the end) and what streamkit's guarantees cost per event in process; for the idle rows, the top of a heap profile of what streamkit's streams hold over the framework's own handler's; for the others, the figures or profile lines behind it.\n\n")
+	p("## Targets\n\nIssue 17's targets, each judged on figures from this one run. A missed target shows why: for the end-to-end rows, the CPU per event against the same reference; against the loop, what the guarantees cost when the loop keeps them by hand (the guarded mode) and how streamkit compares with that loop; the top lines of a CPU profile of what streamkit adds to the hand-written loop on that framework (`pprof -diff_base`, flat seconds; the full profiles are at the end) and what streamkit's guarantees cost per event in process; for the idle rows, the top of a heap profile of what streamkit's streams hold over the framework's own handler's, and its lines summed by what the memory is kept for; for the others, the figures or profile lines behind it.\n\n")
 	p("| target | measured | result | why (missed targets) |\n|---|---|---|---|\n")
 	var e2eLoop, e2eOwn []target
 	for _, t := range e2e.targets {
@@ -833,9 +833,9 @@ func idleSection(recs []results.Record, keyed map[string]string) section {
 					hx := (r.HeapPerStream + r.StackPerStream) / (own.HeapPerStream + own.StackPerStream)
 					tg := target{what: idleTarget(fw),
 						measured: fmt.Sprintf("RSS %s (heap + stacks %s)", fmtRatioNear(x, targetIdleVsOwn), fmtRatio(hx)), met: x <= targetIdleVsOwn, known: true,
-						why: fmt.Sprintf("per stream over the own handler: RSS %+.0f B, heap %+.0f B, stacks %+.0f B, goroutines %+.2f; heap profile (what %s streams hold over the own handler's): %s",
+						why: fmt.Sprintf("per stream over the own handler: RSS %+.0f B, heap %+.0f B, stacks %+.0f B, goroutines %+.2f; heap profile (what %s streams hold over the own handler's): %s%s",
 							r.RSSPerStream-own.RSSPerStream, r.HeapPerStream-own.HeapPerStream, r.StackPerStream-own.StackPerStream, r.GoroutinesPerStream-own.GoroutinesPerStream,
-							fmtInt(idleProfileStreams), topLines(keyed["idle/"+fw], 4))}
+							fmtInt(idleProfileStreams), topLines(keyed["idle/"+fw], 4), heldBy(keyed["idle/"+fw], idleProfileStreams))}
 					s.targets = append(s.targets, tg)
 					judged = true
 					verdict = tg.verdict()
@@ -1052,6 +1052,71 @@ func amount(f string) (float64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// holder is something an idle stream keeps memory for: what it is, and
+// the starts of the names of the functions that allocate it.
+type holder struct {
+	prefixes []string
+	what     string
+}
+
+// claims reports whether the profile line of function name is h's.
+func (h holder) claims(name string) bool {
+	return slices.ContainsFunc(h.prefixes, func(p string) bool { return strings.HasPrefix(name, p) })
+}
+
+// heldFor sorts the lines of an idle heap profile by what streamkit keeps
+// the memory for; the first holder that claims a line counts it.
+var heldFor = []holder{
+	{[]string{"context."}, "the stream's context, which the client leaving and the stream's own end both cancel, and its registration on the request's (`context`)"},
+	{[]string{"github.com/streamkit/streamkit/core."}, "the stream's state (flush policy, deadline, heartbeat, counters) and, on net/http, its Conn (`core`)"},
+	{[]string{"github.com/streamkit/streamkit/adapters/"}, "the adapter's Conn"},
+	{[]string{"github.com/streamkit/streamkit/sse."}, "the SSE stream (`sse`)"},
+	{[]string{"net/http.Header", "net/textproto.", "github.com/cloudwego/hertz/pkg/protocol."}, "the headers the stream adds (`Cache-Control`, `X-Accel-Buffering`)"},
+}
+
+// heldBy sums the flat amounts of an idle heap profile's lines (top, of
+// what streams streams hold over the own handler's) by what they are kept
+// for (heldFor), per stream; "" without a profile. What no entry claims
+// (the benchmark's handlers, the runtime) is summed as the rest.
+func heldBy(top string, streams int) string {
+	sums := make([]float64, len(heldFor)+1)
+	header, seen := false, false
+	for l := range strings.Lines(top) {
+		f := strings.Fields(l)
+		if len(f) >= 5 && f[0] == "flat" {
+			header = true
+			continue
+		}
+		if !header || len(f) < 6 {
+			continue
+		}
+		d, ok := amount(f[0])
+		if !ok {
+			continue
+		}
+		seen = true
+		name := strings.Join(f[5:], " ")
+		i := slices.IndexFunc(heldFor, func(h holder) bool { return h.claims(name) })
+		if i < 0 {
+			i = len(heldFor)
+		}
+		sums[i] += d
+	}
+	if !seen || streams <= 0 {
+		return ""
+	}
+	// perStream rounds to whole bytes, without a negative zero.
+	perStream := func(sum float64) float64 { return math.Round(sum/float64(streams)) + 0 }
+	var out []string
+	for i, h := range heldFor {
+		if b := perStream(sums[i]); b != 0 {
+			out = append(out, fmt.Sprintf("%s %+.0f B", h.what, b))
+		}
+	}
+	out = append(out, fmt.Sprintf("the rest (the benchmark's handlers, the runtime) %+.0f B", perStream(sums[len(heldFor)])))
+	return "; by what it is kept for, per stream (the profile's lines summed): " + strings.Join(out, "; ")
 }
 
 func topLines(top string, n int) string {

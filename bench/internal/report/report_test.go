@@ -125,7 +125,7 @@ func TestRender(t *testing.T) {
 		{"event path validation", "| with field validation (`sse.AppendEvent`) | 28.0 | +8.0 | +8.0 |"},
 		{"event path stream", "| the stream (`sse.Stream.Send`) | 55.5 | +35.5 | +27.5 |"},
 		{"e2e error row", "| echo | **streamkit adapter, flush per event** | – | not measured: load: status 501 Not Implemented | – | – |"},
-		{"idle missed", "| hertz (netpoll), idle memory per stream: ≤ 1.05× the framework's own handler | RSS 1.20× (heap + stacks 1.12×) | **missed** | per stream over the own handler: RSS +2048 B, heap +1024 B, stacks +0 B, goroutines +0.00; heap profile (what 1,000 streams hold over the own handler's): `core.New` +1.20MB (cum 2MB); `context.(*cancelCtx).propagateCancel` +500kB (cum 718.75kB) |"},
+		{"idle missed", "| hertz (netpoll), idle memory per stream: ≤ 1.05× the framework's own handler | RSS 1.20× (heap + stacks 1.12×) | **missed** | per stream over the own handler: RSS +2048 B, heap +1024 B, stacks +0 B, goroutines +0.00; heap profile (what 1,000 streams hold over the own handler's): `core.New` +1.20MB (cum 2MB); `context.(*cancelCtx).propagateCancel` +500kB (cum 718.75kB); by what it is kept for, per stream (the profile's lines summed): the stream's context, which the client leaving and the stream's own end both cancel, and its registration on the request's (`context`) +512 B; the stream's state (flush policy, deadline, heartbeat, counters) and, on net/http, its Conn (`core`) +1258 B; the headers the stream adds (`Cache-Control`, `X-Accel-Buffering`) -192 B; the rest (the benchmark's handlers, the runtime) +0 B |"},
 		{"idle not measured", "| gin, idle memory per stream: ≤ 1.05× the framework's own handler |  | not measured |  |"},
 		{"idle row", "| hertz (netpoll) | streamkit adapter (`sse.NewStream`, heartbeats on) | 1.20× | 12.0 KiB | 5.0 KiB | 4.0 KiB | 1.00 | **missed** |"},
 		{"hub memory row", "| in memory (`hub.New(nil)`) | 5.2 ms | 60.8 ms | 4 | 483 | 4,050,223 | 4,747,581 | 1.17× |"},
@@ -398,5 +398,40 @@ BenchmarkEventCost/guarded 200000 600 instructions/event 66 lines/event
 		if !strings.Contains(out.String(), v) {
 			t.Errorf("the report lacks %q", v)
 		}
+	}
+}
+
+// TestHeldBy checks that a missed idle target sums its heap profile by
+// what the memory is kept for, per stream, counting lines that give
+// memory back and leaving what no holder claims to the rest.
+func TestHeldBy(t *testing.T) {
+	top := `      flat  flat%   sum%        cum   cum%
+  281.34kB  1.33%  1.33%   875.56kB  4.12%  github.com/streamkit/streamkit/core.New
+     250kB  1.18%  2.50%      250kB  1.18%  context.(*cancelCtx).propagateCancel
+     250kB  1.18%  3.68%    62.50kB  0.29%  github.com/cloudwego/hertz/pkg/protocol.appendHeaderLine (inline)
+ -187.50kB  0.88%  2.80%  -187.50kB  0.88%  github.com/cloudwego/hertz/pkg/protocol.appendHeaderValue (inline)
+  125.09kB  0.59%  3.39%   234.56kB  1.11%  github.com/streamkit/streamkit/adapters/streamhertz.bind
+     125kB  0.59%  3.98%      125kB  0.59%  context.AfterFunc
+ -109.38kB  0.52%  4.49%  1235.53kB  5.82%  github.com/streamkit/streamkit/bench/internal/server.serveHertz.hertzHandler.func8
+  109.16kB  0.51%  5.01%   218.58kB  1.03%  github.com/streamkit/streamkit/bench/internal/server.sendAll
+    0.06kB 0.00029%  5.84%  1235.59kB  5.82%  github.com/cloudwego/hertz/pkg/route.(*Engine).ServeHTTP
+`
+	got := heldBy(top, 1000)
+	for _, want := range []string{
+		"its registration on the request's (`context`) +384 B;",
+		"its Conn (`core`) +288 B;",
+		"the adapter's Conn +128 B;",
+		"the headers the stream adds (`Cache-Control`, `X-Accel-Buffering`) +64 B;",
+		"the rest (the benchmark's handlers, the runtime) +0 B",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("heldBy lacks %q: %s", want, got)
+		}
+	}
+	if strings.Contains(got, "`sse`") {
+		t.Errorf("heldBy names a holder with no lines: %s", got)
+	}
+	if got := heldBy("", 1000); got != "" {
+		t.Errorf("heldBy without a profile = %q, want nothing", got)
 	}
 }
