@@ -510,10 +510,45 @@ func (b *Backend) ensureStream(ctx context.Context, topic string) (*jetstream.St
 		}
 		return info, err
 	}
+	if errCode(err) == errCodeSubjectsOverlap {
+		// nats-server answers so too when another process is making the
+		// same stream at this moment: its subject is taken before its
+		// name can be found. Wait for that stream; if it never appears,
+		// another stream holds the subject.
+		if info, lerr := b.awaitStream(ctx, topic); lerr != nil || info != nil {
+			return info, lerr
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("creating the stream: %w", err)
 	}
 	return s.CachedInfo(), nil
+}
+
+// overlapWaits is how many times awaitStream looks for a stream another
+// process is making, doubling its pause from minBackoff/8 each time:
+// about 0.4 s in all.
+const overlapWaits = 6
+
+// awaitStream looks for topic's stream a few times, in growing pauses,
+// while another process finishes making it; nil if it never appears.
+func (b *Backend) awaitStream(ctx context.Context, topic string) (*jetstream.StreamInfo, error) {
+	pause := minBackoff / 8
+	for range overlapWaits {
+		t := time.NewTimer(pause)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		}
+		info, err := b.streamInfo(ctx, topic)
+		if err != nil || info != nil {
+			return info, err
+		}
+		pause *= 2
+	}
+	return nil, nil
 }
 
 // repair deletes topic's stream, which lost its files (lostStore(cause)),

@@ -38,6 +38,7 @@ const (
 	errCodeWrongLastMsgID  = 10070 // Nats-Expected-Last-Msg-Id did not match
 	errCodeStoreCreate     = 10049 // the stream's store could not be made
 	errCodeStoreFailed     = 10077 // the stream's store failed
+	errCodeSubjectsOverlap = 10065 // another stream takes the subject, or is being made with it
 )
 
 // escapeTopic maps a topic name ([A-Za-z0-9._-]{1,64}) to a stream-name
