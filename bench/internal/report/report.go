@@ -1082,29 +1082,15 @@ var heldFor = []holder{
 // (the benchmark's handlers, the runtime) is summed as the rest.
 func heldBy(top string, streams int) string {
 	sums := make([]float64, len(heldFor)+1)
-	header, seen := false, false
-	for l := range strings.Lines(top) {
-		f := strings.Fields(l)
-		if len(f) >= 5 && f[0] == "flat" {
-			header = true
-			continue
-		}
-		if !header || len(f) < 6 {
-			continue
-		}
-		d, ok := amount(f[0])
-		if !ok {
-			continue
-		}
-		seen = true
-		name := strings.Join(f[5:], " ")
-		i := slices.IndexFunc(heldFor, func(h holder) bool { return h.claims(name) })
+	lines := profileLines(top)
+	for _, l := range lines {
+		i := slices.IndexFunc(heldFor, func(h holder) bool { return h.claims(l.name) })
 		if i < 0 {
 			i = len(heldFor)
 		}
-		sums[i] += d
+		sums[i] += l.d
 	}
-	if !seen || streams <= 0 {
+	if len(lines) == 0 || streams <= 0 {
 		return ""
 	}
 	// perStream rounds to whole bytes, without a negative zero.
@@ -1119,12 +1105,18 @@ func heldBy(top string, streams int) string {
 	return "; by what it is kept for, per stream (the profile's lines summed): " + strings.Join(out, "; ")
 }
 
-func topLines(top string, n int) string {
-	type line struct {
-		name, flat, cum string
-		d               float64
-	}
-	var ls []line
+// profileLine is one line of a `pprof -top` listing: the function's
+// name, its flat and cum columns as printed, and the flat amount in
+// seconds or bytes.
+type profileLine struct {
+	name, flat, cum string
+	d               float64
+}
+
+// profileLines returns the lines of a `pprof -top` listing (top) below
+// its header whose flat amount reads as one.
+func profileLines(top string) []profileLine {
+	var ls []profileLine
 	header := false
 	for l := range strings.Lines(top) {
 		f := strings.Fields(l)
@@ -1135,16 +1127,19 @@ func topLines(top string, n int) string {
 		if !header || len(f) < 6 {
 			continue
 		}
-		d, ok := amount(f[0])
-		if !ok || d <= 0 {
-			continue
+		if d, ok := amount(f[0]); ok {
+			ls = append(ls, profileLine{name: strings.Join(f[5:], " "), flat: f[0], cum: f[3], d: d})
 		}
-		ls = append(ls, line{name: strings.Join(f[5:], " "), flat: f[0], cum: f[3], d: d})
 	}
+	return ls
+}
+
+func topLines(top string, n int) string {
+	ls := slices.DeleteFunc(profileLines(top), func(l profileLine) bool { return l.d <= 0 })
 	if len(ls) == 0 {
 		return "no profile"
 	}
-	slices.SortStableFunc(ls, func(a, b line) int { return cmp.Compare(b.d, a.d) })
+	slices.SortStableFunc(ls, func(a, b profileLine) int { return cmp.Compare(b.d, a.d) })
 	var out []string
 	for _, l := range ls[:min(n, len(ls))] {
 		out = append(out, fmt.Sprintf("`%s` +%s (cum %s)", shortName(l.name), l.flat, l.cum))
