@@ -76,10 +76,9 @@ var clockBase = time.Now()
 type binding struct {
 	rc *app.RequestContext
 	// netc is the connection, which is also the response's network.Writer.
-	netc     network.Conn
-	ctx      context.Context // hertz's c: the connection's context
-	end      func()          // ends the stream built on the binding; see OnEnd
-	connDone <-chan struct{} // c.Done()
+	netc network.Conn
+	ctx  context.Context // hertz's c: the connection's context
+	end  func()          // ends the stream built on the binding; see OnEnd
 
 	mu   sync.Mutex
 	body network.ExtWriter // modeBody's writer; before Start, a hijack writer found at binding time
@@ -210,7 +209,6 @@ func bind(c context.Context, ctx *app.RequestContext) (*binding, error) {
 	// handler as well: it is a core.EndingConn, and release ends the
 	// stream through OnEnd.
 	b.ctx = c
-	b.connDone = c.Done()
 	_, b.watched = netc.(interface{ DetectConnectionClose() })
 	b.watched = b.watched && !ctx.Request.IsBodyStream()
 	ctx.Response.HijackWriter(b.hijacker())
@@ -521,10 +519,7 @@ func endStream(end func()) {
 // already sent its header; if not, the stream is dropped and the response
 // is left for an ordinary answer.
 func (b *binding) abandon() (streaming bool) {
-	b.mu.Lock()
-	end := b.releaseLocked()
-	b.mu.Unlock()
-	endStream(end)
+	b.release()
 	return !b.unstart()
 }
 
@@ -593,7 +588,7 @@ func (b *binding) awaitWatcher() {
 	t := time.NewTimer(goneWait)
 	defer t.Stop()
 	select {
-	case <-b.connDone:
+	case <-b.ctx.Done():
 	case <-t.C:
 	}
 }
