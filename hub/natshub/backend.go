@@ -535,12 +535,8 @@ const overlapWaits = 6
 func (b *Backend) awaitStream(ctx context.Context, topic string) (*jetstream.StreamInfo, error) {
 	pause := minBackoff / 8
 	for range overlapWaits {
-		t := time.NewTimer(pause)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
+		if err := b.sleep(ctx, pause); err != nil {
+			return nil, err
 		}
 		info, err := b.streamInfo(ctx, topic)
 		if err != nil || info != nil {
@@ -566,7 +562,12 @@ func (b *Backend) repair(ctx context.Context, topic string, cause error) error {
 // pause waits for nats-server to finish deleting a stream: as long as
 // a feed whose consumer was deleted (see deletionBackoff).
 func (b *Backend) pause(ctx context.Context) error {
-	wait := time.NewTimer(minBackoff << (deletionBackoff - 1))
+	return b.sleep(ctx, minBackoff<<(deletionBackoff-1))
+}
+
+// sleep waits for d, unless ctx ends or the backend is closed first.
+func (b *Backend) sleep(ctx context.Context, d time.Duration) error {
+	wait := time.NewTimer(d)
 	defer wait.Stop()
 	select {
 	case <-wait.C:
