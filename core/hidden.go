@@ -27,8 +27,13 @@ func (s *Stream) deadlineHiddenLocked(err error) {
 		// The server armed its deadline when it read the request, a little
 		// (on a loaded machine, not so little) before this stream opened:
 		// a stream that ends in the last quarter of the window is taken to
-		// have met it. It was going to be cut there in any case.
-		s.serverCut = s.opened + int64(cut-cut/4)
+		// have met it. It was going to be cut there in any case. A deadline
+		// the stream did set replaced the server's, and its expiry is an
+		// ErrWriteTimeout; with none set, the stream has not flushed yet,
+		// and lastWrite is still when it opened.
+		if s.deadline == 0 {
+			s.cut.Store(s.lastWrite + int64(cut-cut/4))
+		}
 	}
 	if _, seen := warnedHiders.LoadOrStore(err.Error(), true); seen {
 		return
@@ -47,5 +52,6 @@ func (s *Stream) deadlineHiddenLocked(err error) {
 // serverTimedOut reports whether a stream that cannot lift the server's
 // WriteTimeout has reached it.
 func (s *Stream) serverTimedOut() bool {
-	return s.serverCut != 0 && time.Now().UnixNano() >= s.serverCut
+	c := s.cut.Load()
+	return c < 0 || c > 0 && time.Now().UnixNano() >= c
 }

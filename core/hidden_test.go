@@ -2,7 +2,9 @@ package core_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/streamkit/streamkit/core"
+	"github.com/streamkit/streamkit/core/streamtest"
 )
 
 // deadlineHider wraps a response writer the way gin-contrib/gzip does: it
@@ -141,5 +144,110 @@ func TestWithBaseLiftsServerTimeout(t *testing.T) {
 	}
 	if logs.String() != "" {
 		t.Errorf("unexpected report: %s", logs.String())
+	}
+}
+
+// hidingConn is a Conn on a net/http server's context whose write deadline
+// is out of reach, as behind a wrapper without Unwrap.
+type hidingConn struct {
+	streamtest.Discard
+	ctx context.Context
+}
+
+func (c hidingConn) SetWriteDeadline(time.Time) error {
+	return fmt.Errorf("core_test.hidingConn hides the deadline: %w", errors.ErrUnsupported)
+}
+
+func (c hidingConn) Context() context.Context { return c.ctx }
+
+// The client may leave while the first flush finds the deadline hidden and
+// notes when the server's WriteTimeout will cut the stream: the stream
+// ends as the client's leaving, long before that cut, with no data race
+// between the flush and the end.
+func TestHiddenDeadlineWhileTheClientLeaves(t *testing.T) {
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer slog.SetDefault(prev)
+	srv := &http.Server{WriteTimeout: time.Hour}
+	for range 50 {
+		core.ForgetHiddenDeadlineReports()
+		ctx, cancel := context.WithCancel(context.WithValue(context.Background(), http.ServerContextKey, srv))
+		s, err := core.New(hidingConn{ctx: ctx}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		left := make(chan struct{})
+		go func() {
+			defer close(left)
+			cancel()
+		}()
+		s.Write([]byte("data: x\n\n")) //nolint:errcheck // may fail: the client is leaving
+		<-s.Context().Done()
+		<-left
+		if err := s.Err(); !errors.Is(err, core.ErrClientGone) || errors.Is(err, core.ErrServerTimeout) {
+			t.Fatalf("the stream ended with %v, want ErrClientGone", err)
+		}
+		s.Close()
+	}
+}
+
+// lateHidingConn sets the first write deadline it is asked for and hides
+// every later one; once told to, it fails writes.
+type lateHidingConn struct {
+	streamtest.Discard
+	ctx       context.Context
+	deadlines int
+	fail      bool
+}
+
+func (c *lateHidingConn) SetWriteDeadline(time.Time) error {
+	c.deadlines++
+	if c.deadlines > 1 {
+		return fmt.Errorf("core_test.lateHidingConn hides the deadline: %w", errors.ErrUnsupported)
+	}
+	return nil
+}
+
+func (c *lateHidingConn) Write(p []byte) (int, error) {
+	if c.fail {
+		return 0, errors.New("broken pipe")
+	}
+	return len(p), nil
+}
+
+func (c *lateHidingConn) Context() context.Context { return c.ctx }
+
+// A deadline the stream did set replaced the server's WriteTimeout: when
+// it is hidden only later, a write failing past that deadline is the
+// stream's own write timeout, not the server's cut.
+func TestHiddenAfterADeadlineWasSet(t *testing.T) {
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer slog.SetDefault(prev)
+	core.ForgetHiddenDeadlineReports()
+	srv := &http.Server{WriteTimeout: time.Nanosecond}
+	c := &lateHidingConn{ctx: context.WithValue(context.Background(), http.ServerContextKey, srv)}
+	const timeout = 8 * time.Millisecond
+	s, err := core.New(c, &core.Options{WriteTimeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Write([]byte("first\n")); err != nil {
+		t.Fatal(err)
+	}
+	// Past the renewal, which finds the deadline hidden, and past the
+	// deadline set by the first flush.
+	for c.deadlines < 2 {
+		time.Sleep(3 * timeout)
+		if _, err := s.Write([]byte("more\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(2 * timeout)
+	c.fail = true
+	_, err = s.Write([]byte("last\n"))
+	if !errors.Is(err, core.ErrWriteTimeout) || errors.Is(err, core.ErrServerTimeout) {
+		t.Fatalf("the write failed with %v, want ErrWriteTimeout", err)
 	}
 }

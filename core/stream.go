@@ -80,21 +80,23 @@ type Stream struct {
 	status    int32
 	unsent    int32 // messages buffered since the last flush; a flush comes before it overflows
 
-	timeout   time.Duration // the per-write bound; negative for none, or when the Conn cannot set deadlines
-	deadline  int64         // the write deadline in force, Unix nanoseconds; 0 for none
-	hbDue     int64         // when the next heartbeat is due, Unix nanoseconds; guarded by beats.mu
-	hb        time.Duration
-	hbMsg     func([]byte) []byte
-	farewell  func([]byte, error) []byte
-	cancel    context.CancelCauseFunc
-	stopDone  func() bool
-	cleanup   sync.Once
-	hbIndex   int32 // the stream's place in the heartbeat queue; -1 when not queued; guarded by beats.mu
-	cause     atomic.Pointer[error]
-	finish    atomic.Pointer[error]
-	endedAt   atomic.Int64 // when release ran, kept only when serverCut is set
-	opened    int64        // when New ran, by the coarse clock
-	serverCut int64        // when a server WriteTimeout the stream cannot lift ends it; 0 for none
+	timeout  time.Duration // the per-write bound; negative for none, or when the Conn cannot set deadlines
+	deadline int64         // the write deadline in force, Unix nanoseconds; 0 for none
+	hbDue    int64         // when the next heartbeat is due, Unix nanoseconds; guarded by beats.mu
+	hb       time.Duration
+	hbMsg    func([]byte) []byte
+	farewell func([]byte, error) []byte
+	cancel   context.CancelCauseFunc
+	stopDone func() bool
+	cleanup  sync.Once
+	hbIndex  int32 // the stream's place in the heartbeat queue; -1 when not queued; guarded by beats.mu
+	cause    atomic.Pointer[error]
+	finish   atomic.Pointer[error]
+	// cut is when a server WriteTimeout that the stream cannot lift ends
+	// it, Unix nanoseconds; 0 for none, and negative once the stream has
+	// ended at or past it. Atomic: a flush sets it, and the end, which may
+	// come from the context callback, reads it.
+	cut atomic.Int64
 
 	flushTimer *time.Timer
 	lifeTimer  *time.Timer
@@ -145,7 +147,6 @@ func New(c Conn, opts *Options) (*Stream, error) {
 
 	coarse.acquire()
 	s.lastWrite = coarse.now()
-	s.opened = s.lastWrite
 	if s.timeout < 0 {
 		// No per-write bound, but the server's absolute WriteTimeout must
 		// not end the stream either.
@@ -419,7 +420,7 @@ func (s *Stream) Err() error {
 	if c := s.cause.Load(); c != nil {
 		return *c
 	}
-	if s.serverCut != 0 && s.endedAt.Load() >= s.serverCut {
+	if s.cut.Load() < 0 {
 		return fmt.Errorf("%w: %w", ErrServerTimeout, context.Cause(s.ctx))
 	}
 	return fmt.Errorf("%w: %w", ErrClientGone, context.Cause(s.ctx))
@@ -635,8 +636,8 @@ func (s *Stream) closeLocked(cause error) {
 // registering it.
 func (s *Stream) release() {
 	s.cleanup.Do(func() {
-		if s.serverCut != 0 {
-			s.endedAt.Store(time.Now().UnixNano())
+		if c := s.cut.Load(); c > 0 && time.Now().UnixNano() >= c {
+			s.cut.CompareAndSwap(c, -1)
 		}
 		s.closed.Store(true)
 		for _, t := range []*time.Timer{s.flushTimer, s.lifeTimer} {
