@@ -435,3 +435,32 @@ func TestHeldBy(t *testing.T) {
 		t.Errorf("heldBy without a profile = %q, want nothing", got)
 	}
 }
+
+// TestMissedE2EQuotesPassSpread checks that a missed end-to-end target
+// says how the passes' own ratios spread around it: the median of three
+// passes misses, while one pass reaches the target.
+func TestMissedE2EQuotesPassSpread(t *testing.T) {
+	var recs []results.Record
+	for _, p := range []struct{ own, loop, each float64 }{
+		{1000, 1000, 1020}, // streamkit 1.02× own, 1.02× the loop
+		{1000, 1100, 970},  // 0.97×, 0.88×
+		{1000, 1000, 940},  // 0.94×, 0.94×
+	} {
+		recs = append(recs,
+			results.Record{Framework: "echo", Mode: "own", EventsPerSec: p.own, CPUPerMillion: 1},
+			results.Record{Framework: "echo", Mode: "loop", EventsPerSec: p.loop, CPUPerMillion: 1},
+			results.Record{Framework: "echo", Mode: "streamkit", EventsPerSec: p.each, CPUPerMillion: 1})
+	}
+	var out bytes.Buffer
+	if err := Render(&out, Input{Command: "x", E2E: recs}); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{
+		"| echo, flush per event: ≥ 1.0× the framework's own way | 0.97× | **missed** | the 3 passes' own ratios ran from 0.94× to 1.02×, 1 of them at or above 1.00×; CPU/event",
+		"| echo, flush per event: ≥ 0.95× the hand-written loop | 0.94× | **missed** | the 3 passes' own ratios ran from 0.88× to 1.02×, 1 of them at or above 0.95×; CPU/event",
+	} {
+		if !strings.Contains(out.String(), v) {
+			t.Errorf("the report lacks %q; got:\n%s", v, out.String())
+		}
+	}
+}
