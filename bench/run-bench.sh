@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark of the bench module and regenerates ../BENCHMARKS.md.
-# Bounded to about ten minutes on a 2-core machine. `make bench` runs it
+# Bounded to about eleven minutes on a 2-core machine. `make bench` runs it
 # from the repository root. Results and profiles go to results/
 # (git-ignored).
 #
@@ -9,7 +9,7 @@
 #                       benchmarks once, then every framework and mode end
 #                       to end in turn; the report shows medians
 #   C (50), M (20000)   concurrent streams and events per stream end to end
-#   RUNS (2)            end-to-end passes per round, each running every
+#   RUNS (3)            end-to-end passes per round, each running every
 #                       framework and way once; the report pairs and takes
 #                       medians over all passes
 #   BENCHTIME (200ms)   -benchtime of the encoder and relay benchmarks
@@ -32,7 +32,7 @@ export GOWORK=off GOTOOLCHAIN=local
 C=${C:-50}
 M=${M:-20000}
 ROUNDS=${ROUNDS:-3}
-RUNS=${RUNS:-2}
+RUNS=${RUNS:-3}
 STREAMS=${STREAMS:-5000}
 IDLE_ROUNDS=${IDLE_ROUNDS:-3}
 BENCHTIME=${BENCHTIME:-200ms}
