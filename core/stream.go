@@ -636,8 +636,8 @@ func (s *Stream) closeLocked(cause error) {
 // registering it.
 func (s *Stream) release() {
 	s.cleanup.Do(func() {
-		if c := s.cut.Load(); c > 0 && time.Now().UnixNano() >= c {
-			s.cut.CompareAndSwap(c, -1)
+		if s.serverTimedOut() {
+			s.cut.Store(-1)
 		}
 		s.closed.Store(true)
 		for _, t := range []*time.Timer{s.flushTimer, s.lifeTimer} {

@@ -458,9 +458,12 @@ func find(recs []results.Record, framework, mode string) (merged results.Record,
 // those ratios is steadier than the ratio of two medians, which may come
 // from different passes.
 func paired(recs []results.Record, framework, a, b string, f func(results.Record) float64) (float64, bool) {
-	return pairedBy(recs, framework, a, b, func(x, y results.Record) (float64, bool) {
-		return f(x) / f(y), f(y) != 0
-	})
+	return pairedBy(recs, framework, a, b, ratioOf(f))
+}
+
+// ratioOf compares two records by f(x) / f(y), for paired and its kin.
+func ratioOf(f func(results.Record) float64) func(x, y results.Record) (float64, bool) {
+	return func(x, y results.Record) (float64, bool) { return f(x) / f(y), f(y) != 0 }
 }
 
 // pairedBy is paired with the comparison of a's record x to b's record y
@@ -505,9 +508,7 @@ func pairedValues(recs []results.Record, framework, a, b string, cmp func(x, y r
 // tells a median that fell short by less than the pass-to-pass spread
 // from one that every pass missed. It is "" with fewer than two passes.
 func passSpread(recs []results.Record, framework, a, b string, limit float64) string {
-	vs := pairedValues(recs, framework, a, b, func(x, y results.Record) (float64, bool) {
-		return x.EventsPerSec / y.EventsPerSec, y.EventsPerSec != 0
-	})
+	vs := pairedValues(recs, framework, a, b, ratioOf(eventsPerSec))
 	if len(vs) < 2 {
 		return ""
 	}
