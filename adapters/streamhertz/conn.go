@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"net"
 	"net/http"
 	"os"
@@ -51,12 +52,14 @@ var (
 type mode uint8
 
 const (
-	// modeBody: through binding.body, a chunked writer for HTTP/1.1
-	// (Transfer-Encoding: chunked) or the hijack writer that was on the
+	// modeChunked: HTTP/1.1's chunked encoding, which the binding frames
+	// itself into the connection's buffer.
+	modeChunked mode = iota + 1
+	// modeBody: through binding.body, the hijack writer that was on the
 	// response before the binding (a compression middleware's, say).
-	modeBody     mode = iota + 1
-	modeClose         // HTTP/1.0: raw bytes, ended by closing the connection
-	modeHeadOnly      // HEAD, 1xx, 204, 304: the header and no body
+	modeBody
+	modeClose    // HTTP/1.0: raw bytes, ended by closing the connection
+	modeHeadOnly // HEAD, 1xx, 204, 304: the header and no body
 )
 
 // clockBase is the origin of binding.deadline: a monotonic reading, so that
@@ -69,10 +72,11 @@ var clockBase = time.Now()
 // so the state below is guarded by mu all the same.
 //
 // An idle stream keeps its binding for as long as it lasts, so the fields
-// are few and ordered to fit a 128-byte allocation: the hijack writer is the
+// are few and ordered to fit a 112-byte allocation: the hijack writer is the
 // binding itself under another type, the response's writer is the
-// connection (hertz's GetWriter returns GetConn), and the deadline is a
-// Duration rather than a time.Time.
+// connection (hertz's GetWriter returns GetConn), the deadline is a
+// Duration rather than a time.Time, and what Start reads of the request
+// (HEAD, HTTP/1.0) it reads there rather than keeping.
 type binding struct {
 	rc *app.RequestContext
 	// netc is the connection, which is also the response's network.Writer.
@@ -81,7 +85,7 @@ type binding struct {
 	end  func()          // ends the stream built on the binding; see OnEnd
 
 	mu   sync.Mutex
-	body network.ExtWriter // modeBody's writer; before Start, a hijack writer found at binding time
+	body network.ExtWriter // modeBody's writer: a hijack writer found at binding time; nil for none
 	// err is the first write or flush error, sticky; once finalized, what
 	// finalize returned.
 	err      error
@@ -93,8 +97,6 @@ type binding struct {
 	// response to sense a disconnect (the standard transport with
 	// WithSenseClientDisconnection, on a request without a body stream).
 	watched bool
-	http10  bool
-	head    bool
 
 	started   bool // Start was called
 	sentHead  bool // the header is in the connection's buffer
@@ -197,11 +199,9 @@ func bind(c context.Context, ctx *app.RequestContext) (*binding, error) {
 		c = context.Background()
 	}
 	b := &binding{
-		rc:     ctx,
-		netc:   netc,
-		body:   ctx.Response.GetHijackWriter(),
-		http10: ctx.Request.Header.GetProtocol() == consts.HTTP10,
-		head:   ctx.IsHead(),
+		rc:   ctx,
+		netc: netc,
+		body: ctx.Response.GetHijackWriter(),
 	}
 	// hertz's context belongs to the connection: it ends with a
 	// disconnect (with WithSenseClientDisconnection), not with the
@@ -264,17 +264,17 @@ func (b *binding) Start(status int) error {
 		// hertz adds this after the handler, too late for a stream.
 		h.SetConnectionClose(true)
 	}
+	http10 := b.rc.Request.Header.GetProtocol() == consts.HTTP10
 	switch {
-	case b.head || status < 200 || status == http.StatusNoContent || status == http.StatusNotModified:
+	case b.rc.IsHead() || status < 200 || status == http.StatusNoContent || status == http.StatusNotModified:
 		b.mode = modeHeadOnly
-		if b.http10 {
+		if http10 {
 			h.SetConnectionClose(true)
 		}
 	case b.body != nil:
-		// The hijack writer found at binding time; or, after unstart, the
-		// chunked writer of the first Start, which has written nothing.
+		// The hijack writer found at binding time.
 		b.mode = modeBody
-	case b.http10:
+	case http10:
 		// No chunked encoding for HTTP/1.0: no length and no
 		// Transfer-Encoding, so the body runs until the connection closes.
 		b.mode = modeClose
@@ -282,8 +282,14 @@ func (b *binding) Start(status int) error {
 		h.Del(consts.HeaderContentLength)
 		h.SetConnectionClose(true)
 	default:
-		b.mode = modeBody
-		b.body = resp.NewChunkedBodyWriter(&b.rc.Response, b.netc)
+		b.mode = modeChunked
+		// The framing is the binding's: a length the handler set, or a
+		// Transfer-Encoding, would contradict it. ContentLength reports
+		// -1, chunked, as after hertz's own chunked writer; headerLocked
+		// writes the Transfer-Encoding line.
+		h.Del(consts.HeaderContentLength)
+		h.Del(consts.HeaderTransferEncoding)
+		h.InitContentLengthWithValue(-1)
 	}
 	return nil
 }
@@ -310,6 +316,10 @@ func (b *binding) Write(p []byte) (int, error) {
 func (b *binding) writeLocked(p []byte) error {
 	var err error
 	switch b.mode {
+	case modeChunked:
+		if err = b.headerLocked(); err == nil {
+			err = b.chunkLocked(p)
+		}
 	case modeBody:
 		var n int
 		n, err = b.body.Write(p)
@@ -452,12 +462,83 @@ func (b *binding) usableLocked() error {
 
 // headerLocked puts the header into the connection's buffer, once, for the
 // modes that write the body themselves.
+//
+// It serializes the header in a scratch buffer shared by every stream, not
+// in the one hertz keeps in the response (ResponseHeader.Header, which
+// resp.WriteHeader uses): an idle stream would keep that one, a few
+// hundred bytes, for as long as it lasts.
 func (b *binding) headerLocked() error {
 	if b.sentHead {
 		return nil
 	}
 	b.sentHead = true
-	return resp.WriteHeader(&b.rc.Response.Header, b.netc)
+	h := &b.rc.Response.Header
+	sb := scratchPool.Get().(*scratch)
+	defer sb.put()
+	sb.b = h.AppendBytes(sb.b[:0])
+	if b.mode == modeChunked {
+		// Before the blank line that ends the header.
+		sb.b = append(sb.b[:len(sb.b)-2], chunkedLine...)
+	}
+	buf, err := b.netc.Malloc(len(sb.b))
+	if err != nil {
+		return err
+	}
+	h.SetHeaderLength(copy(buf, sb.b))
+	return nil
+}
+
+// chunkedLine ends the header of a chunked response.
+const chunkedLine = "Transfer-Encoding: chunked\r\n\r\n"
+
+// scratch is a buffer borrowed from scratchPool for the time of one call.
+type scratch struct{ b []byte }
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{b: make([]byte, 0, 512)} }}
+
+// put returns sb to the pool, unless a large header or trailer grew it.
+func (sb *scratch) put() {
+	if cap(sb.b) <= 16<<10 {
+		scratchPool.Put(sb)
+	}
+}
+
+// chunkLocked puts p, a non-empty message, into the connection's buffer as
+// one chunk: its length in hex, CRLF, p, CRLF.
+func (b *binding) chunkLocked(p []byte) error {
+	n := len(p)
+	digits := max(1, (bits.Len(uint(n))+3)/4)
+	buf, err := b.netc.Malloc(digits + 2 + n + 2)
+	if err != nil {
+		return err
+	}
+	for i, v := digits-1, n; i >= 0; i, v = i-1, v>>4 {
+		buf[i] = hexDigits[v&0xf]
+	}
+	buf[digits], buf[digits+1] = '\r', '\n'
+	copy(buf[digits+2:], p)
+	buf[digits+2+n], buf[digits+3+n] = '\r', '\n'
+	return nil
+}
+
+const hexDigits = "0123456789abcdef"
+
+// lastChunkLocked ends a chunked body: the header if it is still pending,
+// the zero-length chunk, the trailer (empty unless the handler set one),
+// and a flush.
+func (b *binding) lastChunkLocked() error {
+	if err := b.headerLocked(); err != nil {
+		return err
+	}
+	sb := scratchPool.Get().(*scratch)
+	defer sb.put()
+	sb.b = b.rc.Response.Header.Trailer().AppendBytes(append(sb.b[:0], "0\r\n"...))
+	buf, err := b.netc.Malloc(len(sb.b))
+	if err != nil {
+		return err
+	}
+	copy(buf, sb.b)
+	return b.netc.Flush()
 }
 
 // copyLocked copies p into the connection's buffer. Copying, rather than
@@ -628,6 +709,8 @@ func (b *binding) finalizeLocked() error {
 	b.touched = true
 	var err error
 	switch b.mode {
+	case modeChunked:
+		err = b.lastChunkLocked()
 	case modeBody:
 		err = b.body.Finalize()
 	default:
