@@ -1102,7 +1102,7 @@ var heldFor = []holder{
 	{[]string{"github.com/streamkit/streamkit/core."}, "the stream's state (flush policy, deadline, heartbeat, counters) and, on net/http, its Conn (`core`)"},
 	{[]string{"github.com/streamkit/streamkit/adapters/"}, "the adapter's Conn"},
 	{[]string{"github.com/streamkit/streamkit/sse."}, "the SSE stream (`sse`)"},
-	{[]string{"net/http.Header", "net/textproto.", "github.com/cloudwego/hertz/pkg/protocol."}, "the headers the stream adds (`Cache-Control`, `X-Accel-Buffering`)"},
+	{[]string{"net/http.Header", "net/textproto.", "github.com/cloudwego/hertz/pkg/protocol."}, "the response header: the lines the stream adds (`Cache-Control`, `X-Accel-Buffering`) and, on hertz, the buffer it is serialized in"},
 }
 
 // heldBy sums the flat amounts of an idle heap profile's lines (top, of

@@ -125,7 +125,7 @@ func TestRender(t *testing.T) {
 		{"event path validation", "| with field validation (`sse.AppendEvent`) | 28.0 | +8.0 | +8.0 |"},
 		{"event path stream", "| the stream (`sse.Stream.Send`) | 55.5 | +35.5 | +27.5 |"},
 		{"e2e error row", "| echo | **streamkit adapter, flush per event** | – | not measured: load: status 501 Not Implemented | – | – |"},
-		{"idle missed", "| hertz (netpoll), idle memory per stream: ≤ 1.05× the framework's own handler | RSS 1.20× (heap + stacks 1.12×) | **missed** | per stream over the own handler: RSS +2048 B, heap +1024 B, stacks +0 B, goroutines +0.00; heap profile (what 1,000 streams hold over the own handler's): `core.New` +1.20MB (cum 2MB); `context.(*cancelCtx).propagateCancel` +500kB (cum 718.75kB); by what it is kept for, per stream (the profile's lines summed): the stream's context, which the client leaving and the stream's own end both cancel, and its registration on the request's (`context`) +512 B; the stream's state (flush policy, deadline, heartbeat, counters) and, on net/http, its Conn (`core`) +1258 B; the headers the stream adds (`Cache-Control`, `X-Accel-Buffering`) -192 B; the rest (the benchmark's handlers, the runtime) +0 B |"},
+		{"idle missed", "| hertz (netpoll), idle memory per stream: ≤ 1.05× the framework's own handler | RSS 1.20× (heap + stacks 1.12×) | **missed** | per stream over the own handler: RSS +2048 B, heap +1024 B, stacks +0 B, goroutines +0.00; heap profile (what 1,000 streams hold over the own handler's): `core.New` +1.20MB (cum 2MB); `context.(*cancelCtx).propagateCancel` +500kB (cum 718.75kB); by what it is kept for, per stream (the profile's lines summed): the stream's context, which the client leaving and the stream's own end both cancel, and its registration on the request's (`context`) +512 B; the stream's state (flush policy, deadline, heartbeat, counters) and, on net/http, its Conn (`core`) +1258 B; the response header: the lines the stream adds (`Cache-Control`, `X-Accel-Buffering`) and, on hertz, the buffer it is serialized in -192 B; the rest (the benchmark's handlers, the runtime) +0 B |"},
 		{"idle not measured", "| gin, idle memory per stream: ≤ 1.05× the framework's own handler |  | not measured |  |"},
 		{"idle row", "| hertz (netpoll) | streamkit adapter (`sse.NewStream`, heartbeats on) | 1.20× | 12.0 KiB | 5.0 KiB | 4.0 KiB | 1.00 | **missed** |"},
 		{"hub memory row", "| in memory (`hub.New(nil)`) | 5.2 ms | 60.8 ms | 4 | 483 | 4,050,223 | 4,747,581 | 1.17× |"},
@@ -421,7 +421,7 @@ func TestHeldBy(t *testing.T) {
 		"its registration on the request's (`context`) +384 B;",
 		"its Conn (`core`) +288 B;",
 		"the adapter's Conn +128 B;",
-		"the headers the stream adds (`Cache-Control`, `X-Accel-Buffering`) +64 B;",
+		"the response header: the lines the stream adds (`Cache-Control`, `X-Accel-Buffering`) and, on hertz, the buffer it is serialized in +64 B;",
 		"the rest (the benchmark's handlers, the runtime) +0 B",
 	} {
 		if !strings.Contains(got, want) {
