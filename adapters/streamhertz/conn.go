@@ -122,11 +122,14 @@ func (b *binding) Route() string { return b.rc.FullPath() }
 // friends); once it has started, other writes to the response are refused,
 // so that nothing corrupts the stream's framing.
 //
-// HTTP/1.1 clients get a chunked body. HTTP/1.0 clients, which cannot read
-// chunked encoding, get the raw bytes with Connection: close, the body
-// ending when the connection closes. HEAD requests, and the statuses that
-// carry no body (1xx, 204, 304), get the header alone; a body write then
-// fails with an error matching http.ErrBodyNotAllowed.
+// HTTP/1.1 clients get a chunked body, whose chunks the Conn frames
+// itself; a Content-Length or Transfer-Encoding the handler set is
+// dropped, and trailers set on Response.Header.Trailer() follow the last
+// chunk. HTTP/1.0 clients, which cannot read chunked encoding, get the raw
+// bytes with Connection: close, the body ending when the connection
+// closes. HEAD requests, and the statuses that carry no body (1xx, 204,
+// 304), get the header alone; a body write then fails with an error
+// matching http.ErrBodyNotAllowed.
 //
 // NewConn returns an error matching errors.ErrUnsupported, having written
 // nothing, when the request cannot be streamed this way: a protocol other
