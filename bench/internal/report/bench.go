@@ -69,16 +69,45 @@ func parseLine(line string) (string, map[string]float64, bool) {
 // Metric returns the median over the runs of name of the metric unit, and
 // whether there was one.
 func (b Bench) Metric(name, unit string) (float64, bool) {
+	vs := b.values(name, unit)
+	if len(vs) == 0 {
+		return 0, false
+	}
+	return median(vs), true
+}
+
+// PairedRatio returns the median over the runs of num's metric unit divided
+// by den's in the same run, with the number of runs, when both have it in
+// every run and ran as often: the script runs each benchmark once a round,
+// so run i of each comes from round i, measured moments apart. Noise that
+// slows one of them in one round then moves one ratio, where it would move
+// the median of that benchmark alone and so the ratio of the medians.
+// Otherwise it returns the ratio of the medians and 1.
+func (b Bench) PairedRatio(num, den, unit string) (ratio float64, runs int, ok bool) {
+	n, d := b.values(num, unit), b.values(den, unit)
+	if len(n) == 0 || len(d) == 0 {
+		return 0, 0, false
+	}
+	if len(n) != len(d) || len(n) != len(b.Lines[num]) || len(d) != len(b.Lines[den]) {
+		return median(n) / median(d), 1, true
+	}
+	rs := make([]float64, len(n))
+	for i := range n {
+		rs[i] = n[i] / d[i]
+	}
+	return median(rs), len(rs), true
+}
+
+// values returns the metric unit of each run of name that has it, in the
+// order of the runs.
+func (b Bench) values(name, unit string) []float64 {
 	var vs []float64
 	for _, m := range b.Lines[name] {
 		if v, ok := m[unit]; ok {
 			vs = append(vs, v)
 		}
 	}
-	if len(vs) == 0 {
-		return 0, false
-	}
-	return median(vs), true
+	return vs
 }
 
 func median(vs []float64) float64 {

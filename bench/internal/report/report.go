@@ -219,7 +219,7 @@ func Render(w io.Writer, in Input) error {
 	hub := hubSection(in.Bench, keyed["hub"], in.Cores)
 	rel := relaySection(in.Bench, keyed["relay"])
 
-	p("## Targets\n\nIssue 17's targets, each judged on figures from this one run. A missed target shows why: for the end-to-end rows, how far apart the passes' own ratios were and how many of them reached the target (a median short of it by less than that spread is within this machine's noise), the CPU per event against the same reference; against the loop, what the guarantees cost when the loop keeps them by hand (the guarded mode) and how streamkit compares with that loop; the top lines of a CPU profile of what streamkit adds to the hand-written loop on that framework (`pprof -diff_base`, flat seconds; the full profiles are at the end) and what streamkit's guarantees cost per event in process; for the idle rows, the top of a heap profile of what streamkit's streams hold over the framework's own handler's, and its lines summed by what the memory is kept for; for the others, the figures or profile lines behind it.\n\n")
+	p("## Targets\n\nIssue 17's targets, each judged on figures from this one run. A missed target shows why: for the end-to-end rows, how far apart the passes' own ratios were and how many of them reached the target (a median short of it by less than that spread is within this machine's noise), the CPU per event against the same reference; against the loop, what the guarantees cost when the loop keeps them by hand (the guarded mode) and how streamkit compares with that loop; the top lines of a CPU profile of what streamkit adds to the hand-written loop on that framework (`pprof -diff_base`, flat seconds; the full profiles are at the end) and what streamkit's guarantees cost per event in process; for the idle rows, the top of a heap profile of what streamkit's streams hold over the framework's own handler's, and its lines summed by what the memory is kept for; for the others, the figures or profile lines behind it. The encoder's and the relay's ratios are the medians of each round's own ratio, whose two sides ran moments apart, so that a round that slowed one of them moves one ratio rather than a median.\n\n")
 	p("| target | measured | result | why (missed targets) |\n|---|---|---|---|\n")
 	var e2eLoop, e2eOwn []target
 	for _, t := range e2e.targets {
@@ -371,8 +371,9 @@ func encodeSection(bn Bench, bench, prof string, judged bool) section {
 	floor, fok := ns["handwritten"]
 	tf := target{what: fmt.Sprintf("within %.0f× of the hand-written floor", targetEncodeVsFloor), known: ok && fok, info: !judged}
 	if tf.known {
-		tf.measured = fmt.Sprintf("%s the floor's time (%.1f vs %.1f ns/op)", fmtRatioNear(sk/floor, targetEncodeVsFloor), sk, floor)
-		tf.met = sk/floor <= targetEncodeVsFloor
+		r, runs, _ := bn.PairedRatio(bench+"/streamkit", bench+"/handwritten", "ns/op")
+		tf.measured = fmt.Sprintf("%s the floor's time%s (%s%.1f vs %.1f ns/op)", fmtRatioNear(r, targetEncodeVsFloor), pairedNote(runs), mediansNote(runs), sk, floor)
+		tf.met = r <= targetEncodeVsFloor
 		tf.why = "profile: " + topLines(prof, 3)
 	}
 	s.targets = append(s.targets, tf)
@@ -1025,13 +1026,15 @@ func relaySection(bn Bench, prof string) section {
 	cpuT := target{what: fmt.Sprintf("relay: ≥ %.2f× a hand-written relay loop, CPU per event (the loop's CPU over the relay's)", targetRelayVsLoop), known: okSC && okHC && skCPU > 0}
 	why := "profile: " + topLines(prof, 4)
 	if rateT.known {
-		rateT.measured = fmt.Sprintf("%s (%s vs %s events/s)", fmtRatioNear(sk/hw, targetRelayVsLoop), fmtInt(sk), fmtInt(hw))
-		rateT.met = sk/hw >= targetRelayVsLoop
+		r, runs, _ := bn.PairedRatio(rows[0].key, rows[1].key, "events/s")
+		rateT.measured = fmt.Sprintf("%s%s (%s%s vs %s events/s)", fmtRatioNear(r, targetRelayVsLoop), pairedNote(runs), mediansNote(runs), fmtInt(sk), fmtInt(hw))
+		rateT.met = r >= targetRelayVsLoop
 		rateT.why = why
 	}
 	if cpuT.known {
-		cpuT.measured = fmt.Sprintf("%s (%.1f vs %.1f CPU ns / event)", fmtRatioNear(hwCPU/skCPU, targetRelayVsLoop), skCPU, hwCPU)
-		cpuT.met = hwCPU/skCPU >= targetRelayVsLoop
+		r, runs, _ := bn.PairedRatio(rows[1].key, rows[0].key, "cpu-ns/event")
+		cpuT.measured = fmt.Sprintf("%s%s (%s%.1f vs %.1f CPU ns / event)", fmtRatioNear(r, targetRelayVsLoop), pairedNote(runs), mediansNote(runs), skCPU, hwCPU)
+		cpuT.met = r >= targetRelayVsLoop
 		cpuT.why = why
 	}
 	s.targets = []target{rateT, cpuT}
@@ -1188,6 +1191,24 @@ func shortName(name string) string {
 // fmtRatioNear formats x like fmtRatio, with more decimals when two would
 // make it look equal to limit, so that a verdict never contradicts the
 // figure shown beside it.
+// pairedNote says, after a ratio from [Bench.PairedRatio] over runs
+// rounds, that it is the median of the rounds' own ratios; "" for one.
+func pairedNote(runs int) string {
+	if runs < 2 {
+		return ""
+	}
+	return fmt.Sprintf(", the median of the %d rounds' own ratios", runs)
+}
+
+// mediansNote introduces the medians quoted beside such a ratio, whose
+// quotient may differ from it; "" for one round.
+func mediansNote(runs int) string {
+	if runs < 2 {
+		return ""
+	}
+	return "medians "
+}
+
 func fmtRatioNear(x, limit float64) string {
 	if s := fmtRatio(x); s != fmtRatio(limit) || x == limit {
 		return s

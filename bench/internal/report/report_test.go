@@ -464,3 +464,58 @@ func TestMissedE2EQuotesPassSpread(t *testing.T) {
 		}
 	}
 }
+
+// TestPairedRatios checks that the encode and relay targets are judged on
+// the median of the rounds' own ratios: a round that slowed one side alone
+// (the first) moves one ratio, where the ratio of the medians would miss
+// the encode target (37.13 / 15.11 = 2.46×) and the relay's (0.90×).
+func TestPairedRatios(t *testing.T) {
+	bn, err := ParseBench(strings.NewReader(
+		"BenchmarkSSEEncode/streamkit-2 1000 37.13 ns/op\n" +
+			"BenchmarkSSEEncode/handwritten-2 1000 14.98 ns/op\n" +
+			"BenchmarkRelay/streamkit-2 1000 5000000 events/s 200.0 cpu-ns/event\n" +
+			"BenchmarkRelay/hand-written-2 1000 9000000 events/s 110.0 cpu-ns/event\n" +
+			"BenchmarkSSEEncode/streamkit-2 1000 39.54 ns/op\n" +
+			"BenchmarkSSEEncode/handwritten-2 1000 28.53 ns/op\n" +
+			"BenchmarkRelay/streamkit-2 1000 8000000 events/s 125.0 cpu-ns/event\n" +
+			"BenchmarkRelay/hand-written-2 1000 8000000 events/s 120.0 cpu-ns/event\n" +
+			"BenchmarkSSEEncode/streamkit-2 1000 25.87 ns/op\n" +
+			"BenchmarkSSEEncode/handwritten-2 1000 15.11 ns/op\n" +
+			"BenchmarkRelay/streamkit-2 1000 7200000 events/s 130.0 cpu-ns/event\n" +
+			"BenchmarkRelay/hand-written-2 1000 7000000 events/s 125.0 cpu-ns/event\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := Render(&out, Input{Command: "x", Cores: 2, Bench: bn}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"| SSE encode, one line: within 2× of the hand-written floor | 1.71× the floor's time, the median of the 3 rounds' own ratios (medians 37.1 vs 15.1 ns/op) | met |",
+		"| relay: ≥ 0.95× a hand-written relay loop, events/s | 1.00×, the median of the 3 rounds' own ratios (medians 7,200,000 vs 8,000,000 events/s) | met |",
+		"| relay: ≥ 0.95× a hand-written relay loop, CPU per event (the loop's CPU over the relay's) | 0.96×, the median of the 3 rounds' own ratios (medians 130.0 vs 120.0 CPU ns / event) | met |",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the report lacks %q; got:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestPairedRatioUnpaired checks the fallback when the runs cannot be
+// paired: the ratio of the medians, said as such by saying nothing more.
+func TestPairedRatioUnpaired(t *testing.T) {
+	bn, err := ParseBench(strings.NewReader(
+		"BenchmarkSSEEncode/streamkit-2 1000 30.00 ns/op\n" +
+			"BenchmarkSSEEncode/streamkit-2 1000 40.00 ns/op\n" +
+			"BenchmarkSSEEncode/handwritten-2 1000 20.00 ns/op\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, runs, ok := bn.PairedRatio("SSEEncode/streamkit", "SSEEncode/handwritten", "ns/op")
+	if !ok || runs != 1 || r != 35.0/20.0 {
+		t.Errorf("PairedRatio = %v, %d, %v; want 1.75, 1, true", r, runs, ok)
+	}
+	if _, _, ok := bn.PairedRatio("SSEEncode/streamkit", "SSEEncode/none", "ns/op"); ok {
+		t.Errorf("PairedRatio with a benchmark that never ran reported a ratio")
+	}
+}
