@@ -358,9 +358,22 @@ func TestSteadiness(t *testing.T) {
 	if err := Render(&out, Input{Command: "x", Cores: 2, Bench: bn}); err != nil {
 		t.Fatal(err)
 	}
-	want := "How steady it was during this run: the hand-written SSE encoding, the same work in each of the 3 rounds, took 25.0 to 45.0 ns/op, a spread of 1.80×;"
+	want := "How steady it was during this run: the hand-written SSE encoding, the same work in each of the 3 rounds, took 25.0 to 45.0 ns/op, a spread of 1.80×, over 1.1×: other work slowed some rounds"
 	if !strings.Contains(out.String(), want) {
 		t.Errorf("the report lacks %q; got:\n%s", want, out.String())
+	}
+	bn, err = ParseBench(strings.NewReader(
+		"BenchmarkSSEEncode/handwritten-2 1000 15.80 ns/op\n" +
+			"BenchmarkSSEEncode/handwritten-2 1000 16.50 ns/op\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := Render(&out, Input{Command: "x", Cores: 2, Bench: bn}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "took 15.8 to 16.5 ns/op, a spread of 1.04×, within 1.1×, so the rounds ran alike."; !strings.Contains(out.String(), want) {
+		t.Errorf("a steady run: the report lacks %q", want)
 	}
 	if got := render(t); strings.Contains(got, "How steady") {
 		t.Errorf("a run of one round got a measure of steadiness")
