@@ -78,10 +78,11 @@ func (b Bench) Metric(name, unit string) (float64, bool) {
 
 // PairedRatio returns the median over the runs of num's metric unit divided
 // by den's in the same run, with the number of runs, when both have it in
-// every run and ran as often: the script runs each benchmark once a round,
-// so run i of each comes from round i, measured moments apart. Noise that
-// slows one of them in one round then moves one ratio, where it would move
-// the median of that benchmark alone and so the ratio of the medians.
+// every run and ran as often: the script runs the two in the same
+// invocation of the benchmark binary, one after the other, so run i of
+// each comes from invocation i, measured moments apart. Noise that slows
+// one of them in one run then moves one ratio, where it would move the
+// median of that benchmark alone and so the ratio of the medians.
 // Otherwise it returns the ratio of the medians and 1.
 func (b Bench) PairedRatio(num, den, unit string) (ratio float64, runs int, ok bool) {
 	n, d := b.values(num, unit), b.values(den, unit)

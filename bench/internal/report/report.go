@@ -227,7 +227,7 @@ func Render(w io.Writer, in Input) error {
 	hub := hubSection(in.Bench, keyed["hub"], in.Cores)
 	rel := relaySection(in.Bench, keyed["relay"])
 
-	p("## Targets\n\nIssue 17's targets, each judged on figures from this one run. A missed target shows why: for the end-to-end rows, how far apart the passes' own ratios were and how many of them reached the target (a median short of it by less than that spread is within this machine's noise), the CPU per event against the same reference; against the loop, what the guarantees cost when the loop keeps them by hand (the guarded mode) and how streamkit compares with that loop; the top lines of a CPU profile of what streamkit adds to the hand-written loop on that framework (`pprof -diff_base`, flat seconds; the full profiles are at the end) and what streamkit's guarantees cost per event in process; for the idle rows, the top of a heap profile of what streamkit's streams hold over the framework's own handler's, and its lines summed by what the memory is kept for; for the others, the figures or profile lines behind it. The encoder's and the relay's ratios are the medians of each round's own ratio, whose two sides ran moments apart, so that a round that slowed one of them moves one ratio rather than a median.\n\n")
+	p("## Targets\n\nIssue 17's targets, each judged on figures from this one run. A missed target shows why: for the end-to-end rows, how far apart the passes' own ratios were and how many of them reached the target (a median short of it by less than that spread is within this machine's noise), the CPU per event against the same reference; against the loop, what the guarantees cost when the loop keeps them by hand (the guarded mode) and how streamkit compares with that loop; the top lines of a CPU profile of what streamkit adds to the hand-written loop on that framework (`pprof -diff_base`, flat seconds; the full profiles are at the end) and what streamkit's guarantees cost per event in process; for the idle rows, the top of a heap profile of what streamkit's streams hold over the framework's own handler's, and its lines summed by what the memory is kept for; for the others, the figures or profile lines behind it. The encoder's and the relay's ratios are the medians of the ratios within each run of their benchmarks (one a round for the encoders, `RELAY_RUNS` a round for the relay), whose two sides ran moments apart, so that a moment that slowed one side moves one ratio rather than a median.\n\n")
 	p("| target | measured | result | why (missed targets) |\n|---|---|---|---|\n")
 	var e2eLoop, e2eOwn []target
 	for _, t := range e2e.targets {
@@ -1199,17 +1199,17 @@ func shortName(name string) string {
 // fmtRatioNear formats x like fmtRatio, with more decimals when two would
 // make it look equal to limit, so that a verdict never contradicts the
 // figure shown beside it.
-// pairedNote says, after a ratio from [Bench.PairedRatio] over runs
-// rounds, that it is the median of the rounds' own ratios; "" for one.
+// pairedNote says, after a ratio from [Bench.PairedRatio] over runs runs,
+// that it is the median of the runs' own ratios; "" for one.
 func pairedNote(runs int) string {
 	if runs < 2 {
 		return ""
 	}
-	return fmt.Sprintf(", the median of the %d rounds' own ratios", runs)
+	return fmt.Sprintf(", the median of the %d runs' own ratios", runs)
 }
 
 // mediansNote introduces the medians quoted beside such a ratio, whose
-// quotient may differ from it; "" for one round.
+// quotient may differ from it; "" for one run.
 func mediansNote(runs int) string {
 	if runs < 2 {
 		return ""

@@ -479,7 +479,7 @@ func TestMissedE2EQuotesPassSpread(t *testing.T) {
 }
 
 // TestPairedRatios checks that the encode and relay targets are judged on
-// the median of the rounds' own ratios: a round that slowed one side alone
+// the median of the runs' own ratios: a run that slowed one side alone
 // (the first) moves one ratio, where the ratio of the medians would miss
 // the encode target (37.13 / 15.11 = 2.46×) and the relay's (0.90×).
 func TestPairedRatios(t *testing.T) {
@@ -504,9 +504,9 @@ func TestPairedRatios(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"| SSE encode, one line: within 2× of the hand-written floor | 1.71× the floor's time, the median of the 3 rounds' own ratios (medians 37.1 vs 15.1 ns/op) | met |",
-		"| relay: ≥ 0.95× a hand-written relay loop, events/s | 1.00×, the median of the 3 rounds' own ratios (medians 7,200,000 vs 8,000,000 events/s) | met |",
-		"| relay: ≥ 0.95× a hand-written relay loop, CPU per event (the loop's CPU over the relay's) | 0.96×, the median of the 3 rounds' own ratios (medians 130.0 vs 120.0 CPU ns / event) | met |",
+		"| SSE encode, one line: within 2× of the hand-written floor | 1.71× the floor's time, the median of the 3 runs' own ratios (medians 37.1 vs 15.1 ns/op) | met |",
+		"| relay: ≥ 0.95× a hand-written relay loop, events/s | 1.00×, the median of the 3 runs' own ratios (medians 7,200,000 vs 8,000,000 events/s) | met |",
+		"| relay: ≥ 0.95× a hand-written relay loop, CPU per event (the loop's CPU over the relay's) | 0.96×, the median of the 3 runs' own ratios (medians 130.0 vs 120.0 CPU ns / event) | met |",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the report lacks %q; got:\n%s", want, out.String())
