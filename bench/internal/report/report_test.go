@@ -324,9 +324,19 @@ func TestMissedHubReachQuotesProfile(t *testing.T) {
 // reach table and a place in a missed reach target's reason, as a ratio to
 // the hub's p50 and the time per subscriber it adds.
 func TestHubReachQuotesFloor(t *testing.T) {
-	bn, err := ParseBench(strings.NewReader(
-		"BenchmarkHubFanout100k-2 50 60000000 ns/op 60.0 p50-ms 70.0 p99-ms 450 B/op 4 allocs/op\n" +
-			"BenchmarkHubFanout100kFloor-2 50 40000000 ns/op 40.0 p50-ms 45.0 p99-ms 190 B/op 3 allocs/op\n"))
+	got := renderBench(t,
+		"BenchmarkHubFanout100k-2 50 60000000 ns/op 60.0 p50-ms 70.0 p99-ms 450 B/op 4 allocs/op\n"+
+			"BenchmarkHubFanout100kFloor-2 50 40000000 ns/op 40.0 p50-ms 45.0 p99-ms 190 B/op 3 allocs/op\n")
+	wantIn(t, got,
+		"| 100,000 goroutines parked on channels, no hub (the runtime's floor) | 40.0 ms | 45.0 ms | 3 | 190 |",
+		"the runtime's floor, the same wake-ups with no hub: p50 40.0 ms, p99 45.0 ms (the hub's p50 1.50× it, 0.20 µs more per subscriber) |")
+}
+
+// renderBench renders a report of the benchmark lines in text alone, on 2
+// cores.
+func renderBench(t *testing.T, text string) string {
+	t.Helper()
+	bn, err := ParseBench(strings.NewReader(text))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,12 +344,15 @@ func TestHubReachQuotesFloor(t *testing.T) {
 	if err := Render(&out, Input{Command: "x", Cores: 2, Bench: bn}); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{
-		"| 100,000 goroutines parked on channels, no hub (the runtime's floor) | 40.0 ms | 45.0 ms | 3 | 190 |",
-		"the runtime's floor, the same wake-ups with no hub: p50 40.0 ms, p99 45.0 ms (the hub's p50 1.50× it, 0.20 µs more per subscriber) |",
-	} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("the report lacks %q; got:\n%s", want, out.String())
+	return out.String()
+}
+
+// wantIn reports each of wants that got lacks.
+func wantIn(t *testing.T, got string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(got, want) {
+			t.Errorf("the report lacks %q; got:\n%s", want, got)
 		}
 	}
 }
@@ -347,34 +360,15 @@ func TestHubReachQuotesFloor(t *testing.T) {
 // TestSteadiness checks the measure of the machine's steadiness: the
 // spread of the hand-written encoding's rounds, none for a single round.
 func TestSteadiness(t *testing.T) {
-	bn, err := ParseBench(strings.NewReader(
-		"BenchmarkSSEEncode/handwritten-2 1000 30.00 ns/op\n" +
-			"BenchmarkSSEEncode/handwritten-2 1000 25.00 ns/op\n" +
-			"BenchmarkSSEEncode/handwritten-2 1000 45.00 ns/op\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	if err := Render(&out, Input{Command: "x", Cores: 2, Bench: bn}); err != nil {
-		t.Fatal(err)
-	}
-	want := "How steady it was during this run: the hand-written SSE encoding, the same work in each of the 3 rounds, took 25.0 to 45.0 ns/op, a spread of 1.80×, over 1.1×: other work slowed some rounds"
-	if !strings.Contains(out.String(), want) {
-		t.Errorf("the report lacks %q; got:\n%s", want, out.String())
-	}
-	bn, err = ParseBench(strings.NewReader(
-		"BenchmarkSSEEncode/handwritten-2 1000 15.80 ns/op\n" +
-			"BenchmarkSSEEncode/handwritten-2 1000 16.50 ns/op\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out.Reset()
-	if err := Render(&out, Input{Command: "x", Cores: 2, Bench: bn}); err != nil {
-		t.Fatal(err)
-	}
-	if want := "took 15.8 to 16.5 ns/op, a spread of 1.04×, within 1.1×, so the rounds ran alike."; !strings.Contains(out.String(), want) {
-		t.Errorf("a steady run: the report lacks %q", want)
-	}
+	got := renderBench(t,
+		"BenchmarkSSEEncode/handwritten-2 1000 30.00 ns/op\n"+
+			"BenchmarkSSEEncode/handwritten-2 1000 25.00 ns/op\n"+
+			"BenchmarkSSEEncode/handwritten-2 1000 45.00 ns/op\n")
+	wantIn(t, got, "How steady it was during this run: the hand-written SSE encoding, the same work in each of the 3 rounds, took 25.0 to 45.0 ns/op, a spread of 1.80×, over 1.1×: other work slowed some rounds")
+	got = renderBench(t,
+		"BenchmarkSSEEncode/handwritten-2 1000 15.80 ns/op\n"+
+			"BenchmarkSSEEncode/handwritten-2 1000 16.50 ns/op\n")
+	wantIn(t, got, "took 15.8 to 16.5 ns/op, a spread of 1.04×, within 1.1×, so the rounds ran alike.")
 	if got := render(t); strings.Contains(got, "How steady") {
 		t.Errorf("a run of one round got a measure of steadiness")
 	}
@@ -483,35 +477,23 @@ func TestMissedE2EQuotesPassSpread(t *testing.T) {
 // (the first) moves one ratio, where the ratio of the medians would miss
 // the encode target (37.13 / 15.11 = 2.46×) and the relay's (0.90×).
 func TestPairedRatios(t *testing.T) {
-	bn, err := ParseBench(strings.NewReader(
-		"BenchmarkSSEEncode/streamkit-2 1000 37.13 ns/op\n" +
-			"BenchmarkSSEEncode/handwritten-2 1000 14.98 ns/op\n" +
-			"BenchmarkRelay/streamkit-2 1000 5000000 events/s 200.0 cpu-ns/event\n" +
-			"BenchmarkRelay/hand-written-2 1000 9000000 events/s 110.0 cpu-ns/event\n" +
-			"BenchmarkSSEEncode/streamkit-2 1000 39.54 ns/op\n" +
-			"BenchmarkSSEEncode/handwritten-2 1000 28.53 ns/op\n" +
-			"BenchmarkRelay/streamkit-2 1000 8000000 events/s 125.0 cpu-ns/event\n" +
-			"BenchmarkRelay/hand-written-2 1000 8000000 events/s 120.0 cpu-ns/event\n" +
-			"BenchmarkSSEEncode/streamkit-2 1000 25.87 ns/op\n" +
-			"BenchmarkSSEEncode/handwritten-2 1000 15.11 ns/op\n" +
-			"BenchmarkRelay/streamkit-2 1000 7200000 events/s 130.0 cpu-ns/event\n" +
-			"BenchmarkRelay/hand-written-2 1000 7000000 events/s 125.0 cpu-ns/event\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	if err := Render(&out, Input{Command: "x", Cores: 2, Bench: bn}); err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{
+	got := renderBench(t,
+		"BenchmarkSSEEncode/streamkit-2 1000 37.13 ns/op\n"+
+			"BenchmarkSSEEncode/handwritten-2 1000 14.98 ns/op\n"+
+			"BenchmarkRelay/streamkit-2 1000 5000000 events/s 200.0 cpu-ns/event\n"+
+			"BenchmarkRelay/hand-written-2 1000 9000000 events/s 110.0 cpu-ns/event\n"+
+			"BenchmarkSSEEncode/streamkit-2 1000 39.54 ns/op\n"+
+			"BenchmarkSSEEncode/handwritten-2 1000 28.53 ns/op\n"+
+			"BenchmarkRelay/streamkit-2 1000 8000000 events/s 125.0 cpu-ns/event\n"+
+			"BenchmarkRelay/hand-written-2 1000 8000000 events/s 120.0 cpu-ns/event\n"+
+			"BenchmarkSSEEncode/streamkit-2 1000 25.87 ns/op\n"+
+			"BenchmarkSSEEncode/handwritten-2 1000 15.11 ns/op\n"+
+			"BenchmarkRelay/streamkit-2 1000 7200000 events/s 130.0 cpu-ns/event\n"+
+			"BenchmarkRelay/hand-written-2 1000 7000000 events/s 125.0 cpu-ns/event\n")
+	wantIn(t, got,
 		"| SSE encode, one line: within 2× of the hand-written floor | 1.71× the floor's time, the median of the 3 runs' own ratios (medians 37.1 vs 15.1 ns/op) | met |",
 		"| relay: ≥ 0.95× a hand-written relay loop, events/s | 1.00×, the median of the 3 runs' own ratios (medians 7,200,000 vs 8,000,000 events/s) | met |",
-		"| relay: ≥ 0.95× a hand-written relay loop, CPU per event (the loop's CPU over the relay's) | 0.96×, the median of the 3 runs' own ratios (medians 130.0 vs 120.0 CPU ns / event) | met |",
-	} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("the report lacks %q; got:\n%s", want, out.String())
-		}
-	}
+		"| relay: ≥ 0.95× a hand-written relay loop, CPU per event (the loop's CPU over the relay's) | 0.96×, the median of the 3 runs' own ratios (medians 130.0 vs 120.0 CPU ns / event) | met |")
 }
 
 // TestPairedRatioUnpaired checks the fallback when the runs cannot be
