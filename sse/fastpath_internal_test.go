@@ -53,9 +53,9 @@ func TestOneLineMarked(t *testing.T) {
 
 // TestValidText agrees with utf8.Valid for a non-ASCII byte, a valid
 // sequence or an invalid one, at every position of texts of every length
-// around isASCII's word and block sizes.
+// around isASCII's word and block sizes (8, 32 and 64 bytes).
 func TestValidText(t *testing.T) {
-	for n := range 80 {
+	for n := range 200 {
 		base := []byte(strings.Repeat("a", n))
 		if got, want := validText(base), utf8.Valid(base); got != want || !isASCII(base) {
 			t.Fatalf("%q: validText = %v, want %v", base, got, want)
@@ -72,4 +72,27 @@ func TestValidText(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzValidText checks isASCII against a byte-by-byte test, and validText
+// against utf8.Valid, on any input.
+func FuzzValidText(f *testing.F) {
+	f.Add([]byte("data: {\"choices\":[{\"delta\":{\"content\":\"token \"}}]}"))
+	f.Add([]byte(strings.Repeat("a", 63) + "é" + strings.Repeat("b", 70)))
+	f.Add([]byte("\xe2\x82"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ascii := true
+		for _, c := range b {
+			if c >= utf8.RuneSelf {
+				ascii = false
+				break
+			}
+		}
+		if got := isASCII(b); got != ascii {
+			t.Errorf("isASCII(%q) = %v, want %v", b, got, ascii)
+		}
+		if got, want := validText(b), utf8.Valid(b); got != want {
+			t.Errorf("validText(%q) = %v, want %v", b, got, want)
+		}
+	})
 }

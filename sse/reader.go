@@ -667,8 +667,9 @@ func validText(b []byte) bool {
 	return isASCII(b) || utf8.Valid(b)
 }
 
-// isASCII reports whether b is all ASCII. It ORs 32 bytes at a time and
-// tests the high bits once, ending with the last 8 bytes, which may
+// isASCII reports whether b is all ASCII. It ORs 64 bytes at a time, read
+// through an array pointer so that one bounds check covers the eight words,
+// and tests the high bits once, ending with the last 8 bytes, which may
 // overlap bytes already seen.
 func isASCII(b []byte) bool {
 	const high = 0x8080808080808080
@@ -680,14 +681,21 @@ func isASCII(b []byte) bool {
 		}
 		return m < utf8.RuneSelf
 	}
-	m := binary.LittleEndian.Uint64(b[n-8:])
-	for len(b) >= 32 {
-		m |= binary.LittleEndian.Uint64(b) | binary.LittleEndian.Uint64(b[8:]) |
-			binary.LittleEndian.Uint64(b[16:]) | binary.LittleEndian.Uint64(b[24:])
+	le := binary.LittleEndian
+	m := le.Uint64(b[n-8:])
+	for len(b) >= 64 {
+		w := (*[64]byte)(b)
+		m |= le.Uint64(w[0:]) | le.Uint64(w[8:]) | le.Uint64(w[16:]) | le.Uint64(w[24:]) |
+			le.Uint64(w[32:]) | le.Uint64(w[40:]) | le.Uint64(w[48:]) | le.Uint64(w[56:])
+		b = b[64:]
+	}
+	if len(b) >= 32 {
+		w := (*[32]byte)(b)
+		m |= le.Uint64(w[0:]) | le.Uint64(w[8:]) | le.Uint64(w[16:]) | le.Uint64(w[24:])
 		b = b[32:]
 	}
 	for len(b) >= 8 {
-		m |= binary.LittleEndian.Uint64(b)
+		m |= le.Uint64(b)
 		b = b[8:]
 	}
 	return m&high == 0
