@@ -146,6 +146,10 @@ func FuzzReader(f *testing.F) {
 	f.Add([]byte("data: " + strings.Repeat("x", 40) + "\n\n"))
 	f.Add([]byte(strings.Repeat("data: 0123456789\n", 20) + "\n"))
 	f.Add([]byte("data: {\"choices\":[]}\n\ndata:x\r\n\r\ndata: a\ndata: b\n\n"))
+	// The usual single-line events that NextRaw dispatches without the
+	// general parse, between blocks that must take it: an ID carried over,
+	// a type, a retry, a second space, an empty value, a CR, a BOM.
+	f.Add([]byte("\xef\xbb\xbfdata: 0\n\nid: 7\n\ndata: a\n\nevent: e\ndata: b\n\ndata: c\n\nretry: 10\ndata: d\n\ndata:  e\n\ndata: \n\ndata: f\r\n\ndata: g\n\r\ndata: h\n\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		for _, lim := range []struct{ line, event int }{{0, 0}, {32, 64}} {
 			opts := &sse.ReaderOptions{MaxLineLength: lim.line, MaxEventSize: lim.event, LastEventID: "start"}

@@ -263,6 +263,9 @@ func (r *Reader) NextRaw() (*RawEvent, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
+	if r.quickEvent() {
+		return &r.raw, nil
+	}
 	for {
 		line, err := r.readLine()
 		if err != nil {
@@ -292,6 +295,40 @@ func (r *Reader) NextRaw() (*RawEvent, error) {
 			}
 		}
 	}
+}
+
+// quickEvent dispatches the usual event, a single "data: " line followed
+// by a blank line, when it lies whole in buf at r and no field of an event
+// is pending: what readLine, processLine, addData and dispatch would do
+// for it, without their general cases. It reports false, having changed
+// nothing but what lineEnd remembers, for anything else, which NextRaw
+// then parses the general way.
+func (r *Reader) quickEvent() bool {
+	const prefix = "data: "
+	if !r.begun || r.skipLF || r.dataLines != 0 || r.blockID || r.blockRetry != 0 || len(r.typ) != 0 ||
+		r.w-r.r <= len(prefix)+2 || string(r.buf[r.r:r.r+len(prefix)]) != prefix {
+		return false
+	}
+	i := r.lineEnd()
+	from, to := r.r+len(prefix), i
+	if i < 0 || to <= from || to+1 >= r.w || r.buf[to] != '\n' || r.buf[to+1] != '\n' ||
+		to-from+1 > r.maxEvent || !validText(r.buf[from:to]) {
+		return false
+	}
+	r.r = to + 2
+	// As dispatch sets them for an event whose block held this line
+	// alone: no id or retry field, the type "message", and the line's
+	// bytes, with the wire form around them, as Data.
+	setString(&r.lastID, r.idBuf)
+	raw := &r.raw
+	data := r.buf[from:to:to]
+	setString(&raw.ID, r.lastID)
+	setString(&raw.Type, "message")
+	raw.Data = data
+	raw.oneLine, raw.oneLineAt, raw.oneLineLen = true, uintptr(unsafe.Pointer(unsafe.SliceData(data))), len(data)
+	raw.wire = true
+	raw.Retry, raw.IDSet = 0, false
+	return true
 }
 
 // All returns an iterator over the remaining events. It ends at the end of
