@@ -67,7 +67,7 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go') $$(git ls-files --others --exclude-standard '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi; echo "gofmt: clean"
 
-## bench: the bench module's run against every peer; regenerates BENCHMARKS.md (about 12 minutes)
+## bench: the bench module's run against every peer; regenerates BENCHMARKS.md (about 14 minutes)
 bench:
 	cd bench && ./run-bench.sh
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark of the bench module and regenerates ../BENCHMARKS.md.
-# Bounded to about twelve minutes on a 2-core machine. `make bench` runs it
+# Bounded to about fourteen minutes on a 2-core machine. `make bench` runs it
 # from the repository root. Results and profiles go to results/
 # (git-ignored).
 #
