@@ -316,18 +316,13 @@ func (r *Reader) quickEvent() bool {
 		return false
 	}
 	r.r = to + 2
-	// As dispatch sets them for an event whose block held this line
-	// alone: no id or retry field, the type "message", and the line's
-	// bytes, with the wire form around them, as Data.
+	// As dispatch does for an event whose block held this line alone: no
+	// id or retry field, the type "message", and the line's bytes, with
+	// the wire form around them, as Data.
 	setString(&r.lastID, r.idBuf)
-	raw := &r.raw
-	data := r.buf[from:to:to]
-	setString(&raw.ID, r.lastID)
-	setString(&raw.Type, "message")
-	raw.Data = data
-	raw.oneLine, raw.oneLineAt, raw.oneLineLen = true, uintptr(unsafe.Pointer(unsafe.SliceData(data))), len(data)
-	raw.wire = true
-	raw.Retry, raw.IDSet = 0, false
+	setString(&r.raw.ID, r.lastID)
+	setString(&r.raw.Type, "message")
+	r.setData(r.buf[from:to:to], true, true)
 	return true
 }
 
@@ -470,18 +465,24 @@ func (r *Reader) dispatch() bool {
 		}
 		typ = r.lastType
 	}
-	// Field by field, not as a composite literal, which zeroes the struct
-	// first; and strings only when they changed. Each pointer written to
-	// the Reader costs a write barrier while the collector marks.
-	raw := &r.raw
-	setString(&raw.ID, r.lastID)
-	setString(&raw.Type, typ)
-	raw.Data = data
-	raw.oneLine, raw.oneLineAt, raw.oneLineLen = oneLine, uintptr(unsafe.Pointer(unsafe.SliceData(data))), len(data)
-	raw.wire = wire
-	raw.Retry, raw.IDSet = r.blockRetry, r.blockID
+	// Strings only when they changed (see setString).
+	setString(&r.raw.ID, r.lastID)
+	setString(&r.raw.Type, typ)
+	r.setData(data, oneLine, wire)
 	r.resetBlock()
 	return true
+}
+
+// setData fills r.raw's Data, what it records of where Data came from, and
+// the block's retry and whether it had an id field; the dispatching caller
+// sets its ID and Type with setString. Field by field, not as a composite
+// literal, which zeroes the struct first. Each pointer written to the
+// Reader costs a write barrier while the collector marks.
+func (r *Reader) setData(data []byte, oneLine, wire bool) {
+	raw := &r.raw
+	raw.Data = data
+	raw.oneLine, raw.oneLineAt, raw.oneLineLen, raw.wire = oneLine, uintptr(unsafe.Pointer(unsafe.SliceData(data))), len(data), wire
+	raw.Retry, raw.IDSet = r.blockRetry, r.blockID
 }
 
 // setString sets *dst to s unless it holds s already: the same bytes at the

@@ -483,11 +483,10 @@ func (b *binding) headerLocked() error {
 		// Before the blank line that ends the header.
 		sb.b = append(sb.b[:len(sb.b)-2], chunkedLine...)
 	}
-	buf, err := b.netc.Malloc(len(sb.b))
-	if err != nil {
+	if err := b.copyLocked(sb.b); err != nil {
 		return err
 	}
-	h.SetHeaderLength(copy(buf, sb.b))
+	h.SetHeaderLength(len(sb.b))
 	return nil
 }
 
@@ -536,11 +535,9 @@ func (b *binding) lastChunkLocked() error {
 	sb := scratchPool.Get().(*scratch)
 	defer sb.put()
 	sb.b = b.rc.Response.Header.Trailer().AppendBytes(append(sb.b[:0], "0\r\n"...))
-	buf, err := b.netc.Malloc(len(sb.b))
-	if err != nil {
+	if err := b.copyLocked(sb.b); err != nil {
 		return err
 	}
-	copy(buf, sb.b)
 	return b.netc.Flush()
 }
 
