@@ -514,3 +514,71 @@ func TestPairedRatioUnpaired(t *testing.T) {
 		t.Errorf("PairedRatio with a benchmark that never ran reported a ratio")
 	}
 }
+
+// gapRecords returns two passes of the loop, validated, guarded and
+// streamkit modes on two frameworks, with the events/s and user CPU given
+// per mode: each framework's passes alike, so that every pooled ratio is
+// known exactly. guarded sets the guarded mode's events/s.
+func gapRecords(guarded float64) []results.Record {
+	rates := map[string]float64{"loop": 1000, "validated": 950, "guarded": guarded, "streamkit": 850}
+	users := map[string]float64{"loop": 0.5, "validated": 0.56, "guarded": 0.59, "streamkit": 0.67}
+	var recs []results.Record
+	for range 2 {
+		for _, fw := range []string{"gin", "hertz"} {
+			for _, mode := range []string{"loop", "streamkit", "guarded", "validated"} {
+				recs = append(recs, results.Record{Framework: fw, Mode: mode, EventsPerSec: rates[mode],
+					CPUPerMillion: 2 * rates["loop"] / rates[mode], UserPerMillion: users[mode]})
+			}
+		}
+	}
+	return recs
+}
+
+// TestLoopGap checks the table of where the gap to the hand-written loop
+// goes, pooled over every framework's passes, and the reason a missed
+// target against the loop quotes from it, whether or not the loop keeping
+// the guarantees by hand reaches the target itself.
+func TestLoopGap(t *testing.T) {
+	var out bytes.Buffer
+	if err := Render(&out, Input{Command: "x", E2E: gapRecords(900)}); err != nil {
+		t.Fatal(err)
+	}
+	wantIn(t, out.String(),
+		"### Against the hand-written loop: where the gap goes",
+		"| the loop encoding with `sse.AppendEvent`, over the loop | the spec's rules: an ID or type with CR, LF or NUL refused, data split on every line break | 0.95× | 1.05× | +60 ns | 4 |",
+		"| the loop keeping the guarantees by hand, over the loop encoding with `sse.AppendEvent` | a lock, the check that the client is still there, the flush's error, a write deadline | 0.95× | 1.06× | +30 ns | 4 |",
+		"| streamkit, over the loop keeping the guarantees by hand |",
+		"| 0.94× | 1.06× | +80 ns | 4 |",
+		"| streamkit, over the hand-written loop | all of the above | 0.85× | 1.18× | +170 ns | 4 |",
+		"The three steps multiply to 0.85×, against 0.85× measured directly.",
+		"| gin, flush per event: ≥ 0.95× the hand-written loop | 0.85× | **missed** | reason, over every framework's passes (\"Against the hand-written loop\"): the loop validates nothing and keeps no guarantee; the spec's validation costs it 0.95×, the other guarantees kept by hand 0.95× more, and streamkit runs at 0.94× the loop that keeps them by hand; that loop itself misses the target, at 0.90× the loop; the 2 passes'",
+	)
+	if strings.Contains(out.String(), "busy mode, over the loop") {
+		t.Errorf("a mode that was not measured got a row")
+	}
+
+	out.Reset()
+	if err := Render(&out, Input{Command: "x", E2E: gapRecords(960)}); err != nil {
+		t.Fatal(err)
+	}
+	wantIn(t, out.String(), "and streamkit runs at 0.89× the loop that keeps them by hand; that loop reaches 0.96× the loop, so what streamkit keeps beyond it costs the rest; ")
+}
+
+// TestLoopGapUnmeasured checks that without the guarded and validated
+// modes there is no table of the gap and no reason quoted from it.
+func TestLoopGapUnmeasured(t *testing.T) {
+	var recs []results.Record
+	for _, r := range gapRecords(900) {
+		if r.Mode == "loop" || r.Mode == "streamkit" {
+			recs = append(recs, r)
+		}
+	}
+	var out bytes.Buffer
+	if err := Render(&out, Input{Command: "x", E2E: recs}); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); strings.Contains(got, "where the gap goes") || strings.Contains(got, "reason, over every") {
+		t.Errorf("the report has a gap table or reason without the modes it needs")
+	}
+	wantIn(t, out.String(), "| gin, flush per event: ≥ 0.95× the hand-written loop | 0.85× | **missed** | the 2 passes'")
+}
