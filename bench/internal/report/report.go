@@ -216,14 +216,10 @@ func Render(w io.Writer, in Input) error {
 	}
 	enc1 := encodeSection(in.Bench, "SSEEncode", keyed["encode"], true)
 	encN := encodeSection(in.Bench, "SSEEncodeMultiline", "", false)
-	e2e := e2eSection(in.E2E, keyed)
-	path, pathWhy := eventPathSection(in.Bench)
 	gap, gapWhy := loopGap(in.E2E)
+	e2e := e2eSection(in.E2E, keyed, gapWhy)
+	path, pathWhy := eventPathSection(in.Bench)
 	for i, t := range e2e.targets {
-		if t.known && !t.met && !t.info && gapWhy != "" && strings.Contains(t.what, "hand-written loop") {
-			e2e.targets[i].why = gapWhy + t.why
-			t = e2e.targets[i]
-		}
 		if t.known && !t.met && !t.info && pathWhy != "" {
 			e2e.targets[i].why = t.why + "; " + pathWhy
 		}
@@ -547,9 +543,7 @@ func passSpread(recs []results.Record, framework, a, b string, limit float64) st
 // median over the passes of the difference within each pass. ok is false
 // when the records hold no user time (an older loadgen).
 func extraCPU(recs []results.Record, framework, a, b string) (user, system float64, ok bool) {
-	user, ok = pairedBy(recs, framework, a, b, func(x, y results.Record) (float64, bool) {
-		return (x.UserPerMillion - y.UserPerMillion) * 1e3, x.UserPerMillion > 0 && y.UserPerMillion > 0
-	})
+	user, ok = pairedBy(recs, framework, a, b, userNanos)
 	if !ok {
 		return 0, 0, false
 	}
@@ -576,8 +570,9 @@ func rounds(recs []results.Record) int {
 }
 
 // e2eSection is the end-to-end table and its targets; keyed holds the
-// "e2e/<framework>" profiles quoted beside a missed target.
-func e2eSection(recs []results.Record, keyed map[string]string) section {
+// "e2e/<framework>" profiles quoted beside a missed target, and gapWhy
+// (from loopGap) the reason a missed target against the loop leads with.
+func e2eSection(recs []results.Record, keyed map[string]string, gapWhy string) section {
 	var s section
 	if len(recs) == 0 {
 		s.intro = "Not measured.\n"
@@ -635,7 +630,7 @@ func e2eSection(recs []results.Record, keyed map[string]string) section {
 					x, _ := paired(recs, fw, mode, "loop", eventsPerSec)
 					c, _ := paired(recs, fw, mode, "loop", cpuPerMillion)
 					cpu := fmtRatio(c)
-					why := passSpread(recs, fw, mode, "loop", targetE2EVsLoop) + fmt.Sprintf("CPU/event %s the loop's", cpu)
+					why := gapWhy + passSpread(recs, fw, mode, "loop", targetE2EVsLoop) + fmt.Sprintf("CPU/event %s the loop's", cpu)
 					if u, sys, ok := extraCPU(recs, fw, mode, "loop"); ok {
 						why += fmt.Sprintf(" (per event, %+.0f ns of user CPU, where streamkit's code and the frameworks' run, and %+.0f ns of system CPU)", u, sys)
 					}
