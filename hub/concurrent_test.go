@@ -34,6 +34,7 @@ func TestConcurrentPublishSubscribe(t *testing.T) {
 	)
 	var epoch string
 	var subs sync.WaitGroup
+	recorded := make(chan struct{}) // closed once every publisher has recorded its offsets
 	errs := make(chan error, subscribers+publishers)
 
 	runSubscriber := func(n int, from string) {
@@ -75,6 +76,9 @@ func TestConcurrentPublishSubscribe(t *testing.T) {
 			}
 		}
 		s.Close()
+		// A publisher records an offset after Publish returns, which may
+		// be after this subscriber read it: compare once all have.
+		<-recorded
 		mu.Lock()
 		defer mu.Unlock()
 		for off, data := range got {
@@ -122,6 +126,7 @@ func TestConcurrentPublishSubscribe(t *testing.T) {
 		}()
 	}
 	pubs.Wait()
+	close(recorded)
 	subs.Wait()
 	close(errs)
 	for err := range errs {
